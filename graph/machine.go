@@ -1,0 +1,179 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// machine evaluates nodes of one Gorgonia expression graph by calling each
+// op's Do on its operands' values, in dependency order, memoising every
+// value. Binding an input invalidates only the nodes downstream of it, so
+// when a block step changes W_j the activations Z_0..Z_{j-1} (which do not
+// depend on W_j) are reused rather than recomputed.
+//
+// It does not use Gorgonia's TapeMachine, whose register reuse has been
+// reported to corrupt intermediate values (gorgonia issue #576); every value
+// here lives in its own memory unless an op itself returns a view.
+type machine struct {
+	g       *G.ExprGraph
+	index   map[*G.Node]int
+	nodes   []*G.Node
+	kids    [][]int
+	parents [][]int
+	vals    []G.Value
+	valid   []bool
+}
+
+func newMachine(g *G.ExprGraph) (*machine, error) {
+	sorted, err := G.Sort(g)
+	if err != nil {
+		return nil, fmt.Errorf("graph: sort: %w", err)
+	}
+	m := &machine{g: g, index: make(map[*G.Node]int, len(sorted))}
+	for i := len(sorted) - 1; i >= 0; i-- { // leaves first
+		n := sorted[i]
+		m.index[n] = len(m.nodes)
+		m.nodes = append(m.nodes, n)
+	}
+	m.kids = make([][]int, len(m.nodes))
+	m.parents = make([][]int, len(m.nodes))
+	for i, n := range m.nodes {
+		for _, c := range children(g, n) {
+			k := m.index[c]
+			m.kids[i] = append(m.kids[i], k)
+			m.parents[k] = append(m.parents[k], i)
+		}
+	}
+	m.vals = make([]G.Value, len(m.nodes))
+	m.valid = make([]bool, len(m.nodes))
+	return m, nil
+}
+
+// bind sets the value of an input node and invalidates its dependants.
+func (m *machine) bind(n *G.Node, v G.Value) {
+	i := m.index[n]
+	m.vals[i] = v
+	m.invalidateFrom(i)
+	m.valid[i] = true
+}
+
+// touched marks an input whose bound value was changed in place.
+func (m *machine) touched(n *G.Node) {
+	i := m.index[n]
+	m.invalidateFrom(i)
+	m.valid[i] = true
+}
+
+func (m *machine) invalidateFrom(i int) {
+	stack := append([]int(nil), m.parents[i]...)
+	for len(stack) > 0 {
+		p := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if !m.valid[p] {
+			continue // invariant: everything downstream of an invalid node is invalid
+		}
+		m.valid[p] = false
+		m.vals[p] = nil
+		stack = append(stack, m.parents[p]...)
+	}
+}
+
+// eval returns the value of n, computing what is not memoised.
+func (m *machine) eval(n *G.Node) (G.Value, error) {
+	i, ok := m.index[n]
+	if !ok {
+		return nil, fmt.Errorf("graph: node %v is not in the compiled graph", n)
+	}
+	if err := m.evalIndex(i); err != nil {
+		return nil, err
+	}
+	return m.vals[i], nil
+}
+
+func (m *machine) evalIndex(i int) error {
+	if m.valid[i] {
+		return nil
+	}
+	n := m.nodes[i]
+	op := n.Op()
+	if op == nil {
+		return fmt.Errorf("graph: input %q has no value bound", n.Name())
+	}
+	in := make([]G.Value, len(m.kids[i]))
+	for a, k := range m.kids[i] {
+		if err := m.evalIndex(k); err != nil {
+			return err
+		}
+		in[a] = m.vals[k]
+	}
+	if o := op.OverwritesInput(); o >= 0 && o < len(in) {
+		in[o] = cloneValue(in[o])
+	}
+	v, err := op.Do(in...)
+	if err != nil {
+		return fmt.Errorf("graph: evaluating %v (node %q): %w", op, n.Name(), err)
+	}
+	m.vals[i] = v
+	m.valid[i] = true
+	return nil
+}
+
+func cloneValue(v G.Value) G.Value {
+	switch t := v.(type) {
+	case tensor.Tensor:
+		return t.Clone().(G.Value)
+	default:
+		return v // scalars are values, not references
+	}
+}
+
+// scalarOf reads a float64 scalar value.
+func scalarOf(v G.Value) (float64, error) {
+	switch t := v.(type) {
+	case *G.F64:
+		return float64(*t), nil
+	case tensor.Tensor:
+		d, ok := t.Data().([]float64)
+		if ok && len(d) == 1 {
+			return d[0], nil
+		}
+		if s, ok := t.Data().(float64); ok {
+			return s, nil
+		}
+	}
+	return math.NaN(), fmt.Errorf("graph: expected a float64 scalar, got %T", v)
+}
+
+// copyOut copies a float64 tensor value into dst (which must have its size).
+func copyOut(dst []float64, v G.Value) error {
+	switch t := v.(type) {
+	case tensor.Tensor:
+		if dd, ok := t.(*tensor.Dense); ok && (dd.IsMaterializable() || dd.DataOrder().IsColMajor()) {
+			t = dd.Materialize()
+		}
+		switch d := t.Data().(type) {
+		case []float64:
+			if len(d) != len(dst) {
+				return fmt.Errorf("graph: value has %d entries, destination %d", len(d), len(dst))
+			}
+			copy(dst, d)
+			return nil
+		case float64:
+			if len(dst) != 1 {
+				return fmt.Errorf("graph: scalar value, destination %d", len(dst))
+			}
+			dst[0] = d
+			return nil
+		}
+	case *G.F64:
+		if len(dst) != 1 {
+			return fmt.Errorf("graph: scalar value, destination %d", len(dst))
+		}
+		dst[0] = float64(*t)
+		return nil
+	}
+	return fmt.Errorf("graph: unexpected value type %T", v)
+}

@@ -1,0 +1,49 @@
+// Package dataset is the data layer of bsum: it reads numeric CSV tables,
+// selects feature and target columns, scales them, and hands the trainer
+// feature-major matrices.
+//
+// # Layout
+//
+// A [Set] stores its inputs X as an In×N matrix and its targets Y as an
+// Out×N matrix, both row-major in a []float64 with one row per feature (or
+// target) and one column per sample:
+//
+//	X[i*N+n] // feature i of sample n
+//	Y[k*N+n] // target k of sample n
+//
+// # Pipeline
+//
+//	tab, err := dataset.LoadCSV("data.csv")       // or dataset.BodyFat()
+//	trainTab, testTab := tab.Split(0.8, rng)       // split raw rows first
+//	train, err := trainTab.Build(dataset.Config{   // fit the Scaler on training rows only
+//		Targets: []string{"y"},
+//		Target:  dataset.TargetMinMax,
+//		Range:   dataset.RangeLogistic,
+//	})
+//	test, err := train.Scaler.Apply(testTab)       // reuse the fitted Scaler
+//
+// Features are standardised (z-scores) with the population standard
+// deviation (divide by N, not N−1), so every standardised training column
+// has mean 0 and population standard deviation 1 up to rounding. Targets
+// are left as they are ([TargetIdentity]), min-max mapped to a range that
+// matches the output activation ([TargetMinMax] with [RangeLogistic] or
+// [RangeTanh]), or standardised ([TargetStandard]). The [Scaler] is plain
+// JSON so it can be stored next to a saved model and used at prediction
+// time; [Scaler.InverseY] maps predictions back to original units.
+//
+// # Errors
+//
+// Problems with the data are reported as [*ParseError], which names the
+// file, line and column as precisely as they are known and wraps one of
+// the exported sentinel errors ([ErrEmpty], [ErrRagged], [ErrNotNumeric],
+// …) so that callers can test them with [errors.Is].
+//
+// # BodyFat
+//
+// The package embeds the BodyFat data set (Penrose, Nelson and Fisher,
+// 1985; StatLib "bodyfat", 252 men, 15 columns). [BodyFat] returns the raw
+// table and [BodyFatRegression] the setting of the bsum paper: the 13
+// body measurements Age…Wrist standardised as inputs and BodyFat, min-max
+// scaled to [0, 1], as the target. Density is left out because it
+// determines BodyFat almost exactly (Siri: BodyFat ≈ 495/Density − 450).
+package dataset

@@ -1,0 +1,247 @@
+package dataset
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Table is a parsed numeric CSV file: a header of column names and rows of
+// float64 values, one value per column, all finite.
+type Table struct {
+	// Name is the source name used in error messages (usually the file path).
+	Name string
+	// Columns are the column names from the header row, in file order.
+	Columns []string
+	// Rows are the data rows in file order; Rows[r][c] is column c of row r.
+	Rows [][]float64
+}
+
+// LoadCSV reads a numeric CSV file with a header row; see [ReadCSV].
+func LoadCSV(path string) (*Table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	defer f.Close()
+	return ReadCSV(f, path)
+}
+
+// ReadCSV parses comma-separated values with a header row of unique,
+// non-empty column names followed by at least one row of numbers. name is
+// used in error messages. Spaces around fields are ignored, blank lines are
+// skipped, and a leading UTF-8 byte-order mark is removed. Every row must
+// have as many fields as the header, and every value must parse with
+// [strconv.ParseFloat] to a finite number. All errors are [*ParseError]
+// values that name the line and column and wrap a sentinel error.
+func ReadCSV(r io.Reader, name string) (*Table, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1 // ragged rows are checked below, with a better message
+	cr.ReuseRecord = true
+
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, &ParseError{File: name, Line: 1, Err: ErrEmpty}
+	}
+	if err != nil {
+		return nil, readError(name, err)
+	}
+	headerLine, _ := cr.FieldPos(0)
+	t := &Table{Name: name, Columns: make([]string, len(header))}
+	seen := make(map[string]int, len(header))
+	for j, h := range header {
+		h = strings.TrimSpace(h)
+		if j == 0 {
+			h = strings.TrimSpace(strings.TrimPrefix(h, "\uFEFF"))
+		}
+		line, _ := cr.FieldPos(j)
+		if h == "" {
+			return nil, &ParseError{File: name, Line: line, Field: j + 1,
+				Err: fmt.Errorf("%w: empty column name", ErrMissing)}
+		}
+		if k, dup := seen[h]; dup {
+			return nil, &ParseError{File: name, Line: line, Field: j + 1, Column: h,
+				Err: fmt.Errorf("%w: also column %d", ErrDuplicateColumn, k+1)}
+		}
+		seen[h] = j
+		t.Columns[j] = h
+	}
+
+	width := len(t.Columns)
+	lastLine := headerLine
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, readError(name, err)
+		}
+		line, _ := cr.FieldPos(0)
+		lastLine = line
+		if len(rec) != width {
+			pe := &ParseError{File: name, Line: line,
+				Err: fmt.Errorf("%w: %d fields, header has %d", ErrRagged, len(rec), width)}
+			if len(rec) < width {
+				pe.Field, pe.Column = len(rec)+1, t.Columns[len(rec)]
+			} else {
+				pe.Field = width + 1
+			}
+			return nil, pe
+		}
+		row := make([]float64, width)
+		for j, s := range rec {
+			v, err := parseValue(s)
+			if err != nil {
+				fline, _ := cr.FieldPos(j)
+				return nil, &ParseError{File: name, Line: fline, Field: j + 1, Column: t.Columns[j], Err: err}
+			}
+			row[j] = v
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	if len(t.Rows) == 0 {
+		return nil, &ParseError{File: name, Line: lastLine + 1, Err: ErrNoRows}
+	}
+	return t, nil
+}
+
+// parseValue parses one field to a finite float64.
+func parseValue(s string) (float64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, ErrMissing
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) && math.IsInf(v, 0) {
+			return 0, fmt.Errorf("%w: %q overflows float64", ErrNotFinite, s)
+		}
+		if !errors.Is(err, strconv.ErrRange) {
+			return 0, fmt.Errorf("%w: %q", ErrNotNumeric, s)
+		}
+		// Underflow to (signed) zero or a denormal: keep the rounded value.
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%w: %q", ErrNotFinite, s)
+	}
+	return v, nil
+}
+
+// readError converts an error from encoding/csv into a *ParseError.
+func readError(name string, err error) error {
+	var ce *csv.ParseError
+	if errors.As(err, &ce) {
+		return &ParseError{File: name, Line: ce.Line,
+			Err: fmt.Errorf("%w at byte %d: %w", ErrSyntax, ce.Column, ce.Err)}
+	}
+	return &ParseError{File: name, Err: err}
+}
+
+// ColumnIndex returns the index of the named column, or -1 if there is none.
+func (t *Table) ColumnIndex(name string) int {
+	return slices.Index(t.Columns, name)
+}
+
+// Select copies the chosen columns into an unscaled [Set] (its Scaler is
+// nil). features and targets are column names; the order given is the row
+// order of X and Y. If features is empty, every column that is not a
+// target is a feature, in file order. A name that is not in the table
+// yields [ErrUnknownColumn]; a name chosen twice (including as both feature
+// and target) yields [ErrDuplicateColumn]; no feature at all yields
+// [ErrNoColumns]. targets may be empty, giving Out = 0 and an empty Y.
+func (t *Table) Select(features, targets []string) (*Set, error) {
+	tIdx, err := t.indices(targets, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(features) == 0 {
+		features = nil
+		for _, c := range t.Columns {
+			if !slices.Contains(targets, c) {
+				features = append(features, c)
+			}
+		}
+		if len(features) == 0 {
+			return nil, &ParseError{File: t.Name, Err: fmt.Errorf("%w: every column is a target", ErrNoColumns)}
+		}
+	}
+	fIdx, err := t.indices(features, targets)
+	if err != nil {
+		return nil, err
+	}
+	n := len(t.Rows)
+	s := &Set{
+		In:           len(fIdx),
+		Out:          len(tIdx),
+		N:            n,
+		X:            make([]float64, len(fIdx)*n),
+		Y:            make([]float64, len(tIdx)*n),
+		FeatureNames: slices.Clone(features),
+		TargetNames:  slices.Clone(targets),
+	}
+	if s.TargetNames == nil {
+		s.TargetNames = []string{}
+	}
+	for r, row := range t.Rows {
+		if len(row) != len(t.Columns) {
+			return nil, &ParseError{File: t.Name, Err: fmt.Errorf("%w: row %d has %d values, header has %d",
+				ErrRagged, r+1, len(row), len(t.Columns))}
+		}
+		for i, c := range fIdx {
+			s.X[i*n+r] = row[c]
+		}
+		for k, c := range tIdx {
+			s.Y[k*n+r] = row[c]
+		}
+	}
+	return s, nil
+}
+
+// indices resolves column names to indices; names must be known, unique,
+// and not among taken.
+func (t *Table) indices(names, taken []string) ([]int, error) {
+	idx := make([]int, len(names))
+	for i, name := range names {
+		j := t.ColumnIndex(name)
+		if j < 0 {
+			return nil, &ParseError{File: t.Name, Column: name, Err: ErrUnknownColumn}
+		}
+		if slices.Contains(names[:i], name) {
+			return nil, &ParseError{File: t.Name, Column: name, Field: j + 1,
+				Err: fmt.Errorf("%w: selected twice", ErrDuplicateColumn)}
+		}
+		if slices.Contains(taken, name) {
+			return nil, &ParseError{File: t.Name, Column: name, Field: j + 1,
+				Err: fmt.Errorf("%w: selected as both feature and target", ErrDuplicateColumn)}
+		}
+		idx[i] = j
+	}
+	return idx, nil
+}
+
+// Subset returns a table with the rows idx, in that order. The rows are
+// copied. It panics if an index is out of range.
+func (t *Table) Subset(idx []int) *Table {
+	out := &Table{Name: t.Name, Columns: slices.Clone(t.Columns), Rows: make([][]float64, len(idx))}
+	for i, r := range idx {
+		out.Rows[i] = slices.Clone(t.Rows[r])
+	}
+	return out
+}
+
+// Split divides the rows at random into a training table with
+// round(trainFrac·N) rows and a test table with the rest; see [Set.Split].
+// Split raw tables, then Build the training table and Apply its Scaler to
+// the test table, so that the scaling is fitted on training rows only.
+func (t *Table) Split(trainFrac float64, rng *rand.Rand) (train, test *Table) {
+	tr, te := splitIndices(len(t.Rows), trainFrac, rng)
+	return t.Subset(tr), t.Subset(te)
+}
