@@ -2,7 +2,7 @@ package graph
 
 import (
 	"math"
-	"math/rand"
+	"math/rand/v2"
 )
 
 // Set is a closed convex set of feasible weights for one block, W_j in the
@@ -126,3 +126,6 @@ func (b Ball) Project(w []float64) {
 }
 
 func (b Ball) String() string { return "frobenius ball" }
+
+// Bounds returns Lo and Hi.
+func (b Box) Bounds() (lo, hi float64) { return b.Lo, b.Hi }

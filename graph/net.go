@@ -3,7 +3,7 @@ package graph
 import (
 	"errors"
 	"fmt"
-	"math/rand"
+	"math/rand/v2"
 	"sync"
 
 	G "gorgonia.org/gorgonia"
@@ -58,6 +58,8 @@ type Builder struct {
 	blocks []Block
 	nodes  []*G.Node
 	names  map[string]int
+	layers []layerDecl
+	x      *G.Node
 	err    error
 }
 
@@ -170,6 +172,8 @@ type Net struct {
 	in, out     int
 	blocks      []Block
 	maxPrograms int
+	chain       []Shape
+	chainOK     bool
 
 	mu    sync.Mutex
 	progs map[int]*Program
@@ -193,6 +197,7 @@ func New(in int, build BuildFunc, loss Loss, opts ...Option) (*Net, error) {
 	}
 	n.blocks = b.blocks
 	n.out = h.Shape()[0]
+	n.chain, n.chainOK = verifyChain(b, b.x, h)
 	if len(n.blocks) == 0 {
 		return nil, fmt.Errorf("graph: the network declares no weight blocks: %w", ErrArgument)
 	}
@@ -207,6 +212,7 @@ func New(in int, build BuildFunc, loss Loss, opts ...Option) (*Net, error) {
 func (n *Net) declare(batch int) (*Builder, *G.Node, error) {
 	b := &Builder{g: G.NewGraph(), batch: batch, names: map[string]int{}}
 	x := G.NewMatrix(b.g, tensor.Float64, G.WithShape(n.in, batch), G.WithName("X"))
+	b.x = x
 	h, err := callBuild(n.build, b, x)
 	if err == nil {
 		err = b.err

@@ -83,8 +83,7 @@ func compile(n *Net, b *Builder, h *G.Node, batch int) (p *Program, err error) {
 	}()
 	g := b.g
 	p = &Program{net: n, batch: batch, h: h, tmpOut: make([]float64, n.out*batch)}
-	x := g.ByName("X")
-	p.x = &input{node: x[0], buf: make([]float64, n.in*batch)}
+	p.x = &input{node: b.x, buf: make([]float64, n.in*batch)}
 	p.x.val = tensor.New(tensor.WithShape(n.in, batch), tensor.WithBacking(p.x.buf))
 	p.y = newInput(g, "Y", n.out, batch)
 	if p.loss, err = n.loss.Build(h, p.y.node); err != nil {

@@ -2,7 +2,7 @@ package graph
 
 import (
 	"math"
-	"math/rand"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -11,8 +11,8 @@ import (
 
 type l2 struct{}
 
-func (l2) Name() string  { return "l2" }
-func (l2) Shape() Shape  { return Shape{Convex: true} }
+func (l2) Name() string { return "l2" }
+func (l2) Shape() Shape { return Shape{Convex: true} }
 func (l2) Build(h, y *G.Node) (*G.Node, error) {
 	d := G.Must(G.Sub(y, h))
 	s := G.Must(G.Sum(G.Must(G.Square(d))))
@@ -28,7 +28,7 @@ func TestProto(t *testing.T) {
 	}
 	net, err := New(3, build, l2{}, Tikhonov(0.01))
 	require.NoError(t, err)
-	rng := rand.New(rand.NewSource(1))
+	rng := rand.New(rand.NewPCG(1, 0))
 	w := net.Init(rng)
 	B := 5
 	x := make([]float64, 3*B)

@@ -36,15 +36,16 @@ func LoadCSV(path string) (*Table, error) {
 
 // ReadCSV parses comma-separated values with a header row of unique,
 // non-empty column names followed by at least one row of numbers. name is
-// used in error messages. Spaces around fields are ignored, blank lines are
-// skipped, and a leading UTF-8 byte-order mark is removed. Every row must
-// have as many fields as the header, and every value must parse with
-// [strconv.ParseFloat] to a finite number. All errors are [*ParseError]
+// used in error messages. Spaces around fields (and before a quoted field)
+// are ignored, blank lines are skipped, and a leading UTF-8 byte-order mark
+// is removed. Every row must have as many fields as the header, and every
+// value must parse with [strconv.ParseFloat] to a finite number. All errors are [*ParseError]
 // values that name the line and column and wrap a sentinel error.
 func ReadCSV(r io.Reader, name string) (*Table, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // ragged rows are checked below, with a better message
 	cr.ReuseRecord = true
+	cr.TrimLeadingSpace = true
 
 	header, err := cr.Read()
 	if err == io.EOF {

@@ -119,9 +119,21 @@ def _cpu_capability():
 
 def env_info():
     return {
-        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "unset (autodetect)"),
+        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE") or "unset (autodetect)",
         "LD_LIBRARY_PATH": os.environ.get("LD_LIBRARY_PATH", ""),
+        "blas": BLAS["summary"] if BLAS else None,
+        # 1/5/15-min load average when the record was written: this is a
+        # shared 2-core box, so other work skews numbers.
+        "loadavg": _loadavg(),
     }
+
+
+def _loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return f.read().split()[:3]
+    except OSError:
+        return None
 
 
 def setup(threads):
@@ -312,6 +324,10 @@ def cmd_tta(a):
     X, Y = load_bodyfat(a.data)
     seeds = [int(s) for s in a.seeds.split(",")]
     thresholds = [float(t) for t in a.thresholds.split(",")]
+    # Untimed warm-up: a few iterations of every method, so that one-off
+    # lazy initialisation in torch is not charged to the first timed run.
+    for method in a.methods.split(","):
+        tta_run(method, 12345, X, Y, [-1.0], 5, 10.0)
     for method in a.methods.split(","):
         runs = []
         for seed in seeds:
