@@ -214,8 +214,8 @@ func (n *Net) declare(batch int) (*Builder, *G.Node, error) {
 	x := G.NewMatrix(b.g, tensor.Float64, G.WithShape(n.in, batch), G.WithName("X"))
 	b.x = x
 	h, err := callBuild(n.build, b, x)
-	if err == nil {
-		err = b.err
+	if b.err != nil {
+		err = b.err // the first recorded failure explains any later panic
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("graph: building the network: %w", err)

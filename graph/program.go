@@ -199,6 +199,14 @@ func (p *Program) SetBatch(x, y []float64) error {
 	return nil
 }
 
+// BatchValues returns the bound X and Y (read-only views).
+func (p *Program) BatchValues() (x, y []float64, err error) {
+	if !p.batchSet {
+		return nil, nil, fmt.Errorf("graph: no batch bound (call SetBatch): %w", ErrArgument)
+	}
+	return p.x.buf, p.y.buf, nil
+}
+
 // SetWeights binds all blocks; only blocks whose values changed invalidate
 // what depends on them.
 func (p *Program) SetWeights(w Weights) error {
