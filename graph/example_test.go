@@ -10,8 +10,8 @@ import (
 
 // A network is any Gorgonia expression of the input and declared blocks.
 // Here f = (1/3)Σ_n (tanh(x_n1))² for the three columns x = 0, 1, 2, and
-// ∇_{W2} f = (2/3)Σ_n tanh(x_n1)² in its first entry: both 0.503128 and
-// 1.006256 by hand.
+// ∇_{W2} f = (2/3)Σ_n tanh(x_n1)² in its first entry: both 0.503125 and
+// 1.006250 by hand.
 func Example() {
 	build := func(b *graph.Builder, x *G.Node) (*G.Node, error) {
 		w1 := b.Weight("W1", 2, 2)
@@ -34,5 +34,5 @@ func Example() {
 	g := make([]float64, 2)
 	_ = p.Grad(1, g)
 	fmt.Printf("blocks %d, f %.6f, ∇W2 [%.6f %.6f]\n", net.NumBlocks(), f, g[0], g[1])
-	// Output: blocks 2, f 0.503128, ∇W2 [1.006256 0.000000]
+	// Output: blocks 2, f 0.503125, ∇W2 [1.006250 0.000000]
 }
