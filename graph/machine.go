@@ -17,6 +17,10 @@ import (
 // It does not use Gorgonia's TapeMachine, whose register reuse has been
 // reported to corrupt intermediate values (gorgonia issue #576); every value
 // here lives in its own memory unless an op itself returns a view.
+// disableFastKernels makes every node go through its op's Do (for tests
+// that compare both paths).
+var disableFastKernels = false
+
 type machine struct {
 	g       *G.ExprGraph
 	index   map[*G.Node]int
@@ -25,6 +29,15 @@ type machine struct {
 	parents [][]int
 	vals    []G.Value
 	valid   []bool
+	// bufs[i] is node i's value as a flat float64 slice (nil when its
+	// dtype is not float64). Nodes with a fast kernel own bufs[i] and vals[i]
+	// wraps it, so recomputing them allocates nothing.
+	bufs   [][]float64
+	fast   []kernel
+	uses   [][]int
+	static []bool // value depends only on shapes (sizeOp, constants)
+	args   [][][]float64
+	vargs  [][]G.Value
 }
 
 func newMachine(g *G.ExprGraph) (*machine, error) {
@@ -38,24 +51,67 @@ func newMachine(g *G.ExprGraph) (*machine, error) {
 		m.index[n] = len(m.nodes)
 		m.nodes = append(m.nodes, n)
 	}
-	m.kids = make([][]int, len(m.nodes))
-	m.parents = make([][]int, len(m.nodes))
+	N := len(m.nodes)
+	m.kids = make([][]int, N)
+	m.parents = make([][]int, N)
+	m.vals = make([]G.Value, N)
+	m.valid = make([]bool, N)
+	m.bufs = make([][]float64, N)
+	m.fast = make([]kernel, N)
+	m.uses = make([][]int, N)
+	m.static = make([]bool, N)
+	m.args = make([][][]float64, N)
+	m.vargs = make([][]G.Value, N)
 	for i, n := range m.nodes {
-		for _, c := range children(g, n) {
-			k := m.index[c]
-			m.kids[i] = append(m.kids[i], k)
+		kids := children(g, n)
+		for _, c := range kids {
+			m.kids[i] = append(m.kids[i], m.index[c])
+		}
+		if n.Op() == nil {
+			continue
+		}
+		m.vargs[i] = make([]G.Value, len(kids))
+		switch fmt.Sprintf("%T", n.Op()) {
+		case "gorgonia.sizeOp", "*gorgonia.sizeOp", "gorgonia.constantScalar", "gorgonia.constantTensor":
+			m.static[i] = true
+		}
+		if m.static[i] {
+			continue
+		}
+		for _, k := range m.kids[i] {
 			m.parents[k] = append(m.parents[k], i)
 		}
+		if k, uses := fastKernel(n, kids); k != nil && !disableFastKernels {
+			m.fast[i] = k
+			if uses == nil {
+				uses = make([]int, len(kids))
+				for a := range uses {
+					uses[a] = a
+				}
+			}
+			m.uses[i] = uses
+			m.args[i] = make([][]float64, 0, len(uses))
+			m.bufs[i], m.vals[i] = newBuffer(n)
+		}
 	}
-	m.vals = make([]G.Value, len(m.nodes))
-	m.valid = make([]bool, len(m.nodes))
 	return m, nil
+}
+
+func newBuffer(n *G.Node) ([]float64, G.Value) {
+	if n.IsScalar() {
+		buf := make([]float64, 1)
+		return buf, (*G.F64)(&buf[0])
+	}
+	shape := n.Shape()
+	buf := make([]float64, shape.TotalSize())
+	return buf, tensor.New(tensor.WithShape(shape...), tensor.WithBacking(buf))
 }
 
 // bind sets the value of an input node and invalidates its dependants.
 func (m *machine) bind(n *G.Node, v G.Value) {
 	i := m.index[n]
 	m.vals[i] = v
+	m.bufs[i] = flat(v)
 	m.invalidateFrom(i)
 	m.valid[i] = true
 }
@@ -76,7 +132,10 @@ func (m *machine) invalidateFrom(i int) {
 			continue // invariant: everything downstream of an invalid node is invalid
 		}
 		m.valid[p] = false
-		m.vals[p] = nil
+		if m.fast[p] == nil {
+			m.vals[p] = nil
+			m.bufs[p] = nil
+		}
 		stack = append(stack, m.parents[p]...)
 	}
 }
@@ -102,7 +161,20 @@ func (m *machine) evalIndex(i int) error {
 	if op == nil {
 		return fmt.Errorf("graph: input %q has no value bound", n.Name())
 	}
-	in := make([]G.Value, len(m.kids[i]))
+	if k := m.fast[i]; k != nil {
+		args := m.args[i][:0]
+		for _, a := range m.uses[i] {
+			kid := m.kids[i][a]
+			if err := m.evalIndex(kid); err != nil {
+				return err
+			}
+			args = append(args, m.bufs[kid])
+		}
+		k(m.bufs[i], args)
+		m.valid[i] = true
+		return nil
+	}
+	in := m.vargs[i]
 	for a, k := range m.kids[i] {
 		if err := m.evalIndex(k); err != nil {
 			return err
@@ -117,7 +189,31 @@ func (m *machine) evalIndex(i int) error {
 		return fmt.Errorf("graph: evaluating %v (node %q): %w", op, n.Name(), err)
 	}
 	m.vals[i] = v
+	m.bufs[i] = flat(v)
 	m.valid[i] = true
+	return nil
+}
+
+// flat returns a float64 value as a contiguous row-major slice (a copy for
+// views and scalars), or nil for other dtypes.
+func flat(v G.Value) []float64 {
+	switch t := v.(type) {
+	case *G.F64:
+		return []float64{float64(*t)}
+	case *tensor.Dense:
+		if t.IsView() || t.IsMaterializable() || t.DataOrder().IsColMajor() {
+			t = t.Clone().(*tensor.Dense)
+			if t.IsMaterializable() {
+				t = t.Materialize().(*tensor.Dense)
+			}
+		}
+		switch d := t.Data().(type) {
+		case []float64:
+			return d
+		case float64:
+			return []float64{d}
+		}
+	}
 	return nil
 }
 

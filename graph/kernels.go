@@ -1,0 +1,397 @@
+package graph
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	G "gorgonia.org/gorgonia"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// FastOp is implemented by custom Gorgonia ops that can compute their
+// value into a caller-owned buffer. The machine calls Compute instead of Do
+// for such ops, so a fused kernel runs without allocating. in holds the
+// operands' values (row-major) in order; dst has the size of the output.
+type FastOp interface {
+	Compute(dst []float64, in ...[]float64)
+}
+
+// kernel computes a node's value into dst from its operands' values.
+type kernel func(dst []float64, in [][]float64)
+
+// smallGemm is the flop count below which matrix products run as plain
+// loops on the calling goroutine: for the small matrices of networks like
+// the seed's BodyFat net, BLAS call overhead and gonum's goroutine hand-offs
+// cost more than the arithmetic.
+const smallGemm = 1 << 16
+
+// fastKernel returns a kernel for n's op, or nil when the op must go
+// through its own Do. uses lists the operands the kernel reads (nil: all).
+// It recognises Gorgonia's elementwise, matrix-product, sum, repeat and
+// reshape ops by their printed form and operand shapes; anything else falls
+// back to Do, so correctness never depends on this table.
+func fastKernel(n *G.Node, kids []*G.Node) (k kernel, uses []int) {
+	op := n.Op()
+	if f, ok := op.(FastOp); ok {
+		return func(dst []float64, in [][]float64) { f.Compute(dst, in...) }, nil
+	}
+	if n.Dtype().String() != "float64" {
+		return nil, nil
+	}
+	for _, c := range kids {
+		if c.Dtype().String() != "float64" {
+			return nil, nil
+		}
+	}
+	typ := fmt.Sprintf("%T", op)
+	str := op.String()
+	switch typ {
+	case "gorgonia.elemUnaryOp":
+		if f := unaryKernel(str); f != nil {
+			return f, nil
+		}
+	case "gorgonia.elemBinOp":
+		return binaryKernel(str, kids[0].Shape().TotalSize(), kids[1].Shape().TotalSize(), n.Shape().TotalSize()), nil
+	case "gorgonia.linAlgBinOp":
+		return matMulKernel(str, kids[0].Shape(), kids[1].Shape(), n.Shape()), nil
+	case "gorgonia.sumOp":
+		if str == "Σ[0 1]" || (len(kids[0].Shape()) == 1 && str == "Σ[0]") {
+			return func(dst []float64, in [][]float64) {
+				var s float64
+				for _, v := range in[0] {
+					s += v
+				}
+				dst[0] = s
+			}, nil
+		}
+		if len(kids[0].Shape()) == 2 && len(n.Shape()) == 1 {
+			r, c := kids[0].Shape()[0], kids[0].Shape()[1]
+			switch str {
+			case "Σ[0]": // column sums: r×c → c
+				return func(dst []float64, in [][]float64) {
+					clear(dst)
+					for i := 0; i < r; i++ {
+						row := in[0][i*c : (i+1)*c]
+						for j, v := range row {
+							dst[j] += v
+						}
+					}
+				}, nil
+			case "Σ[1]": // row sums: r×c → r
+				return func(dst []float64, in [][]float64) {
+					for i := 0; i < r; i++ {
+						var s float64
+						for _, v := range in[0][i*c : (i+1)*c] {
+							s += v
+						}
+						dst[i] = s
+					}
+				}, nil
+			}
+		}
+	case "*gorgonia.repeatOp":
+		if k := repeatKernel(kids[0].Shape(), n.Shape()); k != nil {
+			return k, []int{0}
+		}
+	case "gorgonia.reshapeOp", "*gorgonia.reshapeOp":
+		return func(dst []float64, in [][]float64) { copy(dst, in[0]) }, nil
+	}
+	return nil, nil
+}
+
+func unaryKernel(name string) kernel {
+	var f func(float64) float64
+	switch name {
+	case "neg":
+		return func(dst []float64, in [][]float64) {
+			for i, v := range in[0] {
+				dst[i] = -v
+			}
+		}
+	case "square":
+		return func(dst []float64, in [][]float64) {
+			for i, v := range in[0] {
+				dst[i] = v * v
+			}
+		}
+	case "sigmoid":
+		return func(dst []float64, in [][]float64) {
+			for i, v := range in[0] {
+				if v >= 0 {
+					dst[i] = 1 / (1 + math.Exp(-v))
+				} else {
+					e := math.Exp(v)
+					dst[i] = e / (1 + e)
+				}
+			}
+		}
+	case "tanh":
+		f = math.Tanh
+	case "exp":
+		f = math.Exp
+	case "ln":
+		f = math.Log
+	case "sqrt":
+		f = math.Sqrt
+	case "inv":
+		return func(dst []float64, in [][]float64) {
+			for i, v := range in[0] {
+				dst[i] = 1 / v
+			}
+		}
+	case "invSqrt":
+		f = func(x float64) float64 { return 1 / math.Sqrt(x) }
+	case "cube":
+		return func(dst []float64, in [][]float64) {
+			for i, v := range in[0] {
+				dst[i] = v * v * v
+			}
+		}
+	case "log1p":
+		f = math.Log1p
+	case "expm1":
+		f = math.Expm1
+	case "abs":
+		f = math.Abs
+	default:
+		return nil
+	}
+	return func(dst []float64, in [][]float64) {
+		for i, v := range in[0] {
+			dst[i] = f(v)
+		}
+	}
+}
+
+// binaryKernel handles + − ⊙ ÷ on equal sizes or with a scalar operand.
+func binaryKernel(str string, na, nb, nout int) kernel {
+	opname, _, _ := strings.Cut(str, " ")
+	if !strings.HasSuffix(str, " false") && !strings.HasSuffix(str, " true") {
+		return nil
+	}
+	var apply func(a, b float64) float64
+	switch opname {
+	case "+":
+		if na == nout && nb == nout {
+			return func(dst []float64, in [][]float64) {
+				a, b := in[0], in[1]
+				for i := range dst {
+					dst[i] = a[i] + b[i]
+				}
+			}
+		}
+		apply = func(a, b float64) float64 { return a + b }
+	case "-":
+		if na == nout && nb == nout {
+			return func(dst []float64, in [][]float64) {
+				a, b := in[0], in[1]
+				for i := range dst {
+					dst[i] = a[i] - b[i]
+				}
+			}
+		}
+		apply = func(a, b float64) float64 { return a - b }
+	case "⊙":
+		if na == nout && nb == nout {
+			return func(dst []float64, in [][]float64) {
+				a, b := in[0], in[1]
+				for i := range dst {
+					dst[i] = a[i] * b[i]
+				}
+			}
+		}
+		if na == 1 && nb == nout {
+			return func(dst []float64, in [][]float64) {
+				a := in[0][0]
+				for i, v := range in[1] {
+					dst[i] = a * v
+				}
+			}
+		}
+		if nb == 1 && na == nout {
+			return func(dst []float64, in [][]float64) {
+				b := in[1][0]
+				for i, v := range in[0] {
+					dst[i] = v * b
+				}
+			}
+		}
+		apply = func(a, b float64) float64 { return a * b }
+	case "÷":
+		apply = func(a, b float64) float64 { return a / b }
+	default:
+		return nil
+	}
+	switch {
+	case na == nout && nb == nout:
+		return func(dst []float64, in [][]float64) {
+			for i := range dst {
+				dst[i] = apply(in[0][i], in[1][i])
+			}
+		}
+	case na == 1 && nb == nout:
+		return func(dst []float64, in [][]float64) {
+			for i := range dst {
+				dst[i] = apply(in[0][0], in[1][i])
+			}
+		}
+	case nb == 1 && na == nout:
+		return func(dst []float64, in [][]float64) {
+			for i := range dst {
+				dst[i] = apply(in[0][i], in[1][0])
+			}
+		}
+	}
+	return nil
+}
+
+// matMulKernel handles 2-D products A×B with optional transposes, written
+// "A × B", "Aᵀ × B", "A × Bᵀ", "Aᵀ × Bᵀ" by Gorgonia.
+func matMulKernel(str string, sa, sb, sc []int) kernel {
+	if len(sa) != 2 || len(sb) != 2 || len(sc) != 2 {
+		return nil
+	}
+	var ta, tb bool
+	switch str {
+	case "A × B":
+	case "Aᵀ × B":
+		ta = true
+	case "A × Bᵀ":
+		tb = true
+	case "Aᵀ × Bᵀ":
+		ta, tb = true, true
+	default:
+		return nil
+	}
+	m, k := sa[0], sa[1]
+	if ta {
+		m, k = k, m
+	}
+	n := sb[1]
+	if tb {
+		n = sb[0]
+	}
+	if sc[0] != m || sc[1] != n {
+		return nil
+	}
+	if m*n*k > smallGemm {
+		tA, tB := blas.NoTrans, blas.NoTrans
+		if ta {
+			tA = blas.Trans
+		}
+		if tb {
+			tB = blas.Trans
+		}
+		return func(dst []float64, in [][]float64) {
+			a := blas64.General{Rows: sa[0], Cols: sa[1], Stride: sa[1], Data: in[0]}
+			b := blas64.General{Rows: sb[0], Cols: sb[1], Stride: sb[1], Data: in[1]}
+			c := blas64.General{Rows: m, Cols: n, Stride: n, Data: dst}
+			blas64.Gemm(tA, tB, 1, a, b, 0, c)
+		}
+	}
+	switch {
+	case !ta && !tb: // C[i,:] = Σ_p A[i,p] B[p,:]
+		return func(dst []float64, in [][]float64) {
+			a, b := in[0], in[1]
+			for i := 0; i < m; i++ {
+				c := dst[i*n : (i+1)*n]
+				clear(c)
+				for p := 0; p < k; p++ {
+					s := a[i*k+p]
+					if s == 0 {
+						continue
+					}
+					row := b[p*n : (p+1)*n]
+					for j, v := range row {
+						c[j] += s * v
+					}
+				}
+			}
+		}
+	case ta && !tb: // A is k×m: C[i,:] = Σ_p A[p,i] B[p,:]
+		return func(dst []float64, in [][]float64) {
+			a, b := in[0], in[1]
+			for i := 0; i < m; i++ {
+				c := dst[i*n : (i+1)*n]
+				clear(c)
+				for p := 0; p < k; p++ {
+					s := a[p*m+i]
+					if s == 0 {
+						continue
+					}
+					row := b[p*n : (p+1)*n]
+					for j, v := range row {
+						c[j] += s * v
+					}
+				}
+			}
+		}
+	case !ta && tb: // B is n×k: C[i,j] = A[i,:]·B[j,:]
+		return func(dst []float64, in [][]float64) {
+			a, b := in[0], in[1]
+			for i := 0; i < m; i++ {
+				ar := a[i*k : (i+1)*k]
+				for j := 0; j < n; j++ {
+					br := b[j*k : (j+1)*k]
+					var s float64
+					for p, v := range ar {
+						s += v * br[p]
+					}
+					dst[i*n+j] = s
+				}
+			}
+		}
+	default: // A k×m, B n×k: C[i,j] = Σ_p A[p,i] B[j,p]
+		return func(dst []float64, in [][]float64) {
+			a, b := in[0], in[1]
+			for i := 0; i < m; i++ {
+				for j := 0; j < n; j++ {
+					var s float64
+					for p := 0; p < k; p++ {
+						s += a[p*m+i] * b[j*k+p]
+					}
+					dst[i*n+j] = s
+				}
+			}
+		}
+	}
+}
+
+// repeatKernel broadcasts a value along axes of size one.
+func repeatKernel(in, out []int) kernel {
+	if len(in) == 0 || (len(in) == 2 && in[0] == 1 && in[1] == 1) {
+		return func(dst []float64, v [][]float64) {
+			x := v[0][0]
+			for i := range dst {
+				dst[i] = x
+			}
+		}
+	}
+	if len(in) != 2 || len(out) != 2 {
+		return nil
+	}
+	r, c := out[0], out[1]
+	switch {
+	case in[0] == r && in[1] == 1: // column → repeat across columns
+		return func(dst []float64, v [][]float64) {
+			for i := 0; i < r; i++ {
+				x := v[0][i]
+				row := dst[i*c : (i+1)*c]
+				for j := range row {
+					row[j] = x
+				}
+			}
+		}
+	case in[0] == 1 && in[1] == c: // row → repeat across rows
+		return func(dst []float64, v [][]float64) {
+			for i := 0; i < r; i++ {
+				copy(dst[i*c:(i+1)*c], v[0])
+			}
+		}
+	case in[0] == r && in[1] == c:
+		return func(dst []float64, v [][]float64) { copy(dst, v[0]) }
+	}
+	return nil
+}
