@@ -17,7 +17,7 @@ import (
 // package losses.
 type sqLoss struct{}
 
-func (sqLoss) Name() string        { return "l2" }
+func (sqLoss) Name() string       { return "l2" }
 func (sqLoss) Shape() graph.Shape { return graph.Shape{Convex: true} }
 func (sqLoss) Build(h, y *G.Node) (*G.Node, error) {
 	d, err := G.Sub(y, h)

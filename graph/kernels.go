@@ -5,9 +5,9 @@ import (
 	"math"
 	"strings"
 
-	G "gorgonia.org/gorgonia"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+	G "gorgonia.org/gorgonia"
 )
 
 // FastOp is implemented by custom Gorgonia ops that can compute their
