@@ -46,9 +46,9 @@ type Program struct {
 	jv       []*G.Node
 	mc       *G.Node
 
-	batchSet bool
-	wSet     bool
-	tmpOut   []float64
+	xSet, ySet bool
+	wSet       bool
+	tmpOut     []float64
 }
 
 // NewProgram compiles a private program for batch size batch (not cached).
@@ -176,14 +176,11 @@ func (p *Program) Net() *Net { return p.net }
 // SetBatch binds the inputs X (d0×B) and targets Y (dJ×B), both row-major
 // with one column per sample.
 func (p *Program) SetBatch(x, y []float64) error {
-	if len(x) != len(p.x.buf) {
-		return fmt.Errorf("graph: X has %d values, want %d×%d: %w", len(x), p.net.in, p.batch, ErrShape)
+	if err := p.checkX(x); err != nil {
+		return err
 	}
 	if len(y) != len(p.y.buf) {
 		return fmt.Errorf("graph: Y has %d values, want %d×%d: %w", len(y), p.net.out, p.batch, ErrShape)
-	}
-	if i := firstNonFinite(x); i >= 0 {
-		return fmt.Errorf("graph: X row %d column %d is %v: %w", i/p.batch, i%p.batch, x[i], ErrNotFinite)
 	}
 	if i := firstNonFinite(y); i >= 0 {
 		return fmt.Errorf("graph: Y row %d column %d is %v: %w", i/p.batch, i%p.batch, y[i], ErrNotFinite)
@@ -195,13 +192,33 @@ func (p *Program) SetBatch(x, y []float64) error {
 	}
 	setInput(p.m, p.x, x)
 	setInput(p.m, p.y, y)
-	p.batchSet = true
+	p.xSet, p.ySet = true, true
+	return nil
+}
+
+// SetInput binds X alone, for Output (prediction needs no targets).
+func (p *Program) SetInput(x []float64) error {
+	if err := p.checkX(x); err != nil {
+		return err
+	}
+	setInput(p.m, p.x, x)
+	p.xSet = true
+	return nil
+}
+
+func (p *Program) checkX(x []float64) error {
+	if len(x) != len(p.x.buf) {
+		return fmt.Errorf("graph: X has %d values, want %d×%d: %w", len(x), p.net.in, p.batch, ErrShape)
+	}
+	if i := firstNonFinite(x); i >= 0 {
+		return fmt.Errorf("graph: X row %d column %d is %v: %w", i/p.batch, i%p.batch, x[i], ErrNotFinite)
+	}
 	return nil
 }
 
 // BatchValues returns the bound X and Y (read-only views).
 func (p *Program) BatchValues() (x, y []float64, err error) {
-	if !p.batchSet {
+	if !p.ySet {
 		return nil, nil, fmt.Errorf("graph: no batch bound (call SetBatch): %w", ErrArgument)
 	}
 	return p.x.buf, p.y.buf, nil
@@ -259,7 +276,7 @@ func firstNonFinite(x []float64) int {
 const maxFloat = 1.7976931348623157e308
 
 func (p *Program) ready() error {
-	if !p.batchSet {
+	if !p.ySet {
 		return fmt.Errorf("graph: no batch bound (call SetBatch): %w", ErrArgument)
 	}
 	if !p.wSet {
@@ -306,8 +323,8 @@ func (p *Program) DataLoss() (float64, error) {
 
 // Output copies H(X) (dJ×B, row-major) into dst.
 func (p *Program) Output(dst []float64) error {
-	if err := p.ready(); err != nil {
-		return err
+	if !p.xSet || !p.wSet {
+		return fmt.Errorf("graph: Output needs X and weights bound (SetInput or SetBatch, SetWeights): %w", ErrArgument)
 	}
 	if len(dst) != p.net.out*p.batch {
 		return fmt.Errorf("graph: output buffer has %d values, want %d×%d: %w", len(dst), p.net.out, p.batch, ErrShape)

@@ -1,0 +1,477 @@
+package layers
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+	"math"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// family names a scalar function whose derivatives actOp evaluates.
+type family uint8
+
+const (
+	famIdentity family = iota
+	famLogistic
+	famTanh
+	famSoftplus
+	famLeaky // ReLU is famLeaky with a = 0
+	famELU   // s·ELU_a; SELU is s = λ, a = α
+	famISRU
+	famISRLU
+	famBent
+	famSoftExp
+)
+
+var familyNames = [...]string{
+	famIdentity: "identity",
+	famLogistic: "logistic",
+	famTanh:     "tanh",
+	famSoftplus: "softplus",
+	famLeaky:    "leakyrelu",
+	famELU:      "elu",
+	famISRU:     "isru",
+	famISRLU:    "isrlu",
+	famBent:     "bentidentity",
+	famSoftExp:  "softexponential",
+}
+
+// maxOrder is the highest derivative order with a closed form. Package graph
+// needs order 2 (the derivative nodes of the gradient, differentiated once
+// more for Hessian-vector products); order 3 is there so that one more
+// differentiation still works.
+const maxOrder = 3
+
+// actOp is a Gorgonia op computing f^{(order)}(x) elementwise for float64
+// tensors, where f is the scalar function named by fam with parameter a and
+// output scale s. Its SymDiff is grad ⊙ f^{(order+1)}(x), another actOp,
+// so it can be differentiated again by reverse-over-reverse sweeps.
+type actOp struct {
+	fam   family
+	order int
+	a, s  float64
+}
+
+// newActOp normalises equivalent ops so that equal functions hash equally:
+// softplus' = logistic, and ELU's derivatives of order ≥ 2 all equal the
+// second one.
+func newActOp(fam family, order int, a, s float64) actOp {
+	switch {
+	case fam == famSoftplus && order >= 1:
+		fam, order, a, s = famLogistic, order-1, 0, 1
+	case fam == famELU && order > 2:
+		order = 2
+	}
+	return actOp{fam: fam, order: order, a: a, s: s}
+}
+
+// zeroBeyond reports whether f^{(order+1)} is zero almost everywhere (the
+// piecewise-linear families), so the op is treated as constant.
+func (op actOp) zeroBeyond() bool {
+	return op.fam == famLeaky && op.order >= 1
+}
+
+func (op actOp) Arity() int { return 1 }
+
+func (op actOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	return hm.NewFnType(a, a)
+}
+
+func (op actOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	if len(ds) != 1 || ds[0] == nil {
+		return nil, fmt.Errorf("layers: %v takes one input", op)
+	}
+	s, ok := ds[0].(tensor.Shape)
+	if !ok {
+		return nil, fmt.Errorf("layers: %v: input shape is %T, not a tensor.Shape", op, ds[0])
+	}
+	return s.Clone(), nil
+}
+
+func (op actOp) Do(vals ...G.Value) (G.Value, error) {
+	if len(vals) != 1 {
+		return nil, fmt.Errorf("layers: %v takes one input, got %d", op, len(vals))
+	}
+	switch v := vals[0].(type) {
+	case *tensor.Dense:
+		if v.Dtype() != tensor.Float64 {
+			return nil, fmt.Errorf("layers: %v supports float64 only, got %v", op, v.Dtype())
+		}
+		if v.IsScalar() {
+			x, _ := v.ScalarValue().(float64)
+			var out [1]float64
+			op.kernel(out[:], []float64{x})
+			return tensor.New(tensor.FromScalar(out[0])), nil
+		}
+		src := v
+		if v.IsMaterializable() || v.DataOrder().IsColMajor() {
+			m, ok := v.Materialize().(*tensor.Dense)
+			if !ok {
+				return nil, fmt.Errorf("layers: %v: cannot materialise the input", op)
+			}
+			src = m
+		}
+		in := src.Float64s()
+		out := make([]float64, len(in))
+		op.kernel(out, in)
+		return tensor.New(tensor.WithShape(v.Shape().Clone()...), tensor.WithBacking(out)), nil
+	case *G.F64:
+		var out [1]float64
+		op.kernel(out[:], []float64{float64(*v)})
+		return G.NewF64(out[0]), nil
+	default:
+		return nil, fmt.Errorf("layers: %v supports float64 tensors and scalars, got %T", op, vals[0])
+	}
+}
+
+func (op actOp) ReturnsPtr() bool     { return false }
+func (op actOp) CallsExtern() bool    { return false }
+func (op actOp) OverwritesInput() int { return -1 }
+
+func (op actOp) WriteHash(h hash.Hash) {
+	fmt.Fprintf(h, "bsum/layers.act:%d:%d:%x:%x", op.fam, op.order, math.Float64bits(op.a), math.Float64bits(op.s))
+}
+
+func (op actOp) Hashcode() uint32 {
+	h := fnv.New32a()
+	op.WriteHash(h)
+	return h.Sum32()
+}
+
+func (op actOp) String() string {
+	name := familyNames[op.fam]
+	var p string
+	switch op.fam {
+	case famLeaky, famISRU, famISRLU, famSoftExp:
+		p = fmt.Sprintf("(%g)", op.a)
+	case famELU:
+		p = fmt.Sprintf("(%g,%g)", op.a, op.s)
+	}
+	if op.order == 0 {
+		return name + p
+	}
+	return fmt.Sprintf("%s%s^(%d)", name, p, op.order)
+}
+
+// DiffWRT reports the op as non-differentiable when its derivative is zero
+// almost everywhere (the step functions of the ReLU family), so reverse
+// sweeps treat it as a constant.
+func (op actOp) DiffWRT(inputs int) []bool {
+	return []bool{inputs == 1 && !op.zeroBeyond()}
+}
+
+// SymDiff returns grad ⊙ f^{(order+1)}(x).
+func (op actOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	if len(inputs) != 1 {
+		return nil, fmt.Errorf("layers: %v takes one input, got %d", op, len(inputs))
+	}
+	if op.zeroBeyond() {
+		return nil, fmt.Errorf("layers: %v has a zero derivative almost everywhere and is not differentiated", op)
+	}
+	next := newActOp(op.fam, op.order+1, op.a, op.s)
+	if next.order > maxOrder {
+		return nil, fmt.Errorf("layers: derivative of order %d of %s is not implemented (max %d)", next.order, familyNames[op.fam], maxOrder)
+	}
+	d, err := G.ApplyOp(next, inputs[0])
+	if err != nil {
+		return nil, fmt.Errorf("layers: differentiating %v: %w", op, err)
+	}
+	g, err := G.HadamardProd(grad, d)
+	if err != nil {
+		return nil, fmt.Errorf("layers: differentiating %v: %w", op, err)
+	}
+	return G.Nodes{g}, nil
+}
+
+// eval returns f^{(order)}(x) for one scalar.
+func (op actOp) eval(x float64) float64 {
+	var out [1]float64
+	in := [1]float64{x}
+	op.kernel(out[:], in[:])
+	return out[0]
+}
+
+// kernel writes f^{(order)}(src[i]) to dst[i]. One loop per case keeps the
+// per-element work free of indirect calls; the scalar helpers are inlined.
+func (op actOp) kernel(dst, src []float64) {
+	dst = dst[:len(src)]
+	a, s := op.a, op.s
+	if op.order > maxOrder {
+		for i := range dst {
+			dst[i] = math.NaN()
+		}
+		return
+	}
+	switch op.fam {
+	case famIdentity:
+		switch op.order {
+		case 0:
+			copy(dst, src)
+		case 1:
+			for i := range dst {
+				dst[i] = 1
+			}
+		default:
+			clear(dst)
+		}
+	case famLogistic:
+		switch op.order {
+		case 0:
+			for i, x := range src {
+				dst[i] = logistic(x)
+			}
+		case 1:
+			for i, x := range src {
+				dst[i] = logistic1(x)
+			}
+		case 2:
+			for i, x := range src {
+				dst[i] = -logistic1(x) * math.Tanh(0.5*x)
+			}
+		case 3:
+			for i, x := range src {
+				d := logistic1(x)
+				dst[i] = d * (1 - 6*d)
+			}
+		}
+	case famTanh:
+		switch op.order {
+		case 0:
+			for i, x := range src {
+				dst[i] = math.Tanh(x)
+			}
+		case 1:
+			for i, x := range src {
+				dst[i] = sech2(x)
+			}
+		case 2:
+			for i, x := range src {
+				dst[i] = -2 * math.Tanh(x) * sech2(x)
+			}
+		case 3:
+			for i, x := range src {
+				t := math.Tanh(x)
+				dst[i] = sech2(x) * (6*t*t - 2)
+			}
+		}
+	case famSoftplus: // order 0 only: newActOp maps the derivatives to logistic
+		for i, x := range src {
+			m := x
+			if m < 0 {
+				m = 0
+			}
+			dst[i] = m + math.Log1p(math.Exp(-math.Abs(x)))
+		}
+	case famLeaky:
+		switch op.order {
+		case 0: // branch-free: random signs defeat branch prediction
+			if a == 0 {
+				for i, x := range src {
+					dst[i] = max(x, 0)
+				}
+				break
+			}
+			for i, x := range src {
+				dst[i] = max(x, 0) + a*min(x, 0)
+			}
+		case 1:
+			// a + (1−a)·[sign bit clear]: 1 for x ≥ 0, a for x < 0 (and −0).
+			for i, x := range src {
+				pos := float64(1 - math.Float64bits(x)>>63)
+				dst[i] = a + (1-a)*pos
+			}
+		default:
+			clear(dst)
+		}
+	case famELU:
+		switch op.order {
+		case 0:
+			for i, x := range src {
+				if x >= 0 {
+					dst[i] = s * x
+				} else {
+					dst[i] = s * a * math.Expm1(x)
+				}
+			}
+		case 1:
+			for i, x := range src {
+				if x >= 0 {
+					dst[i] = s
+				} else {
+					dst[i] = s * a * math.Exp(x)
+				}
+			}
+		default:
+			for i, x := range src {
+				if x >= 0 {
+					dst[i] = 0
+				} else {
+					dst[i] = s * a * math.Exp(x)
+				}
+			}
+		}
+	case famISRU, famISRLU:
+		lin := op.fam == famISRLU
+		switch op.order {
+		case 0:
+			for i, x := range src {
+				if lin && x >= 0 {
+					dst[i] = x
+				} else {
+					dst[i] = isru(x, a)
+				}
+			}
+		case 1:
+			for i, x := range src {
+				if lin && x >= 0 {
+					dst[i] = 1
+				} else {
+					r := 1 / math.Sqrt(1+a*x*x)
+					dst[i] = r * r * r
+				}
+			}
+		case 2:
+			for i, x := range src {
+				if lin && x >= 0 {
+					dst[i] = 0
+				} else {
+					r := 1 / math.Sqrt(1+a*x*x)
+					r2 := r * r
+					dst[i] = -3 * a * isru(x, a) * r2 * r2
+				}
+			}
+		case 3:
+			for i, x := range src {
+				if lin && x >= 0 {
+					dst[i] = 0
+				} else {
+					r := 1 / math.Sqrt(1+a*x*x)
+					q := isru(x, a)
+					r2 := r * r
+					dst[i] = 3 * a * (4*a*q*q - r2) * r2 * r2 * r
+				}
+			}
+		}
+	case famBent:
+		switch op.order {
+		case 0:
+			for i, x := range src {
+				h := math.Hypot(x, 1)
+				dst[i] = 0.5*x*(x/(h+1)) + x
+			}
+		case 1:
+			for i, x := range src {
+				dst[i] = 1 + 0.5*x/math.Hypot(x, 1)
+			}
+		case 2:
+			for i, x := range src {
+				q := 1 / math.Hypot(x, 1)
+				dst[i] = 0.5 * q * q * q
+			}
+		case 3:
+			for i, x := range src {
+				q := 1 / math.Hypot(x, 1)
+				q2 := q * q
+				dst[i] = -1.5 * (x * q) * q2 * q2
+			}
+		}
+	case famSoftExp:
+		switch {
+		case a > 0:
+			switch op.order {
+			case 0:
+				for i, x := range src {
+					dst[i] = math.Expm1(a*x)/a + a
+				}
+			default:
+				c := 1.0
+				for k := 1; k < op.order; k++ {
+					c *= a
+				}
+				for i, x := range src {
+					dst[i] = c * math.Exp(a*x)
+				}
+			}
+		case a < 0:
+			// u = 1 − a(x + a) > 0 on the domain x > 1/a − a; outside it
+			// every order is NaN (order 0 is −Inf at the boundary itself).
+			switch op.order {
+			case 0:
+				for i, x := range src {
+					dst[i] = -math.Log1p(-a*(x+a)) / a
+				}
+			default:
+				k := op.order
+				c := 1.0 // (k−1)!·a^{k−1}
+				for m := 1; m < k; m++ {
+					c *= float64(m) * a
+				}
+				for i, x := range src {
+					u := 1 - a*(x+a)
+					if !(u > 0) {
+						dst[i] = math.NaN()
+						continue
+					}
+					v := 1 / u
+					p := v
+					for m := 1; m < k; m++ {
+						p *= v
+					}
+					dst[i] = c * p
+				}
+			}
+		default: // a = 0: identity
+			switch op.order {
+			case 0:
+				copy(dst, src)
+			case 1:
+				for i := range dst {
+					dst[i] = 1
+				}
+			default:
+				clear(dst)
+			}
+		}
+	default:
+		for i := range dst {
+			dst[i] = math.NaN()
+		}
+	}
+}
+
+// logistic is 1/(1+e^{−x}), evaluated without overflow for any x.
+func logistic(x float64) float64 {
+	e := math.Exp(-math.Abs(x))
+	r := 1 / (1 + e)
+	if x < 0 {
+		r *= e
+	}
+	return r
+}
+
+// logistic1 is σ'(x) = σ(x)σ(−x) = e/(1+e)², e = exp(−|x|): exact in the tails.
+func logistic1(x float64) float64 {
+	e := math.Exp(-math.Abs(x))
+	d := 1 + e
+	return e / (d * d)
+}
+
+// sech2 is 1 − tanh²(x) = 4e/(1+e)², e = exp(−2|x|): exact in the tails.
+func sech2(x float64) float64 {
+	e := math.Exp(-2 * math.Abs(x))
+	d := 1 + e
+	return 4 * e / (d * d)
+}
+
+// isru is x/√(1+ax²), a ≥ 0, without overflow of ax² for large |x|.
+func isru(x, a float64) float64 {
+	if math.Abs(x) <= 1 {
+		return x / math.Sqrt(1+a*x*x)
+	}
+	return math.Copysign(1/math.Sqrt(a+1/(x*x)), x)
+}

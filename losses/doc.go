@@ -1,0 +1,46 @@
+// Package losses provides the data-fit terms ℓ(H, Y) of the seed paper
+// ("A Unified Framework for Training Neural Networks") as graph.Loss values,
+// and the proximal operator of the non-smooth L1 regulariser (Appendix A.6).
+//
+// H is the network output and Y the targets, both dJ×B with one column per
+// sample; every loss is averaged over the B columns:
+//
+//	l2                         (1/B)‖Y − H‖²_F                              (16)
+//	exponential                c·exp((1/c)(1/B)‖Y − H‖²_F)                   (A.12)
+//	cross-entropy              −(1/B)Σ[Y log H + (1−Y) log(1−H)], H ∈ (0,1)   (A.14)
+//	cross-entropy-with-logits  the same with H = σ(Z), from the logits Z
+//	squared-hinge              (1/(2cB))Σ max(0, 1 − Y∘H)², Y = ±1           (A.17)
+//	logistic                   (1/B)Σₙ log(1 + exp(−yₙᵀhₙ)), Y = ±1          (A.18)
+//	softmax-cross-entropy      (1/B)Σₙ [log Σᵢ exp(Hᵢₙ) − yₙᵀhₙ], Y one-hot
+//
+// Package graph differentiates a loss symbolically, twice (reverse over
+// reverse) for Hessian-vector products and for the loss Hessian ∇²_H ℓ of its
+// Gauss-Newton products, so every loss is built from operations whose
+// derivatives are again differentiable: Gorgonia's Sub, Add, HadamardProd,
+// Mul, Square, Exp, Log, Neg and full Sum, plus the custom ops of this
+// package, which evaluate softplus, max(0,·)² and the binary cross-entropy
+// together with all the derivatives the sweeps ask for, in float64 loops that
+// neither overflow nor produce 0·∞. Probed the same way (probe_test.go),
+// Gorgonia's Log1p, Rectify, Abs and Mean survive two differentiations;
+// these are not used: Softplus (differentiable, but its value jumps by 1.1e-7
+// at x = 16, where it switches to returning x), SoftMax (its derivative op
+// inherits the forward op's DiffWRT and panics when differentiated again),
+// LogSumExp (no broadcasting, so it fails on matrix columns; on a vector it
+// computes log(Σ exp(h−m) + m) instead of m + log Σ exp(h−m)). Exp of a
+// scalar node is avoided too: when evaluated by Gorgonia's own Do its
+// derivative multiplies a float64 by a 0-d tensor and fails.
+//
+// Which cross-entropy to use: CrossEntropyWithLogits on a linear output layer
+// is exact and finite for any logits, including |z| = 800. CrossEntropy takes
+// probabilities from a logistic output layer; it is finite for H anywhere in
+// [0,1] where the label agrees (H = 0 with Y = 0 costs 0), but its curvature
+// Y/H² overflows for H below about 1e-154, and Gorgonia's Sigmoid rounds to
+// exactly 0 or 1 beyond |z| ≈ 709 or 19, so saturated outputs lose
+// information that the logits form keeps.
+//
+// Shape reports each loss's curvature and monotonicity in H, the facts
+// Proposition 1 of the paper combines; none of these losses is monotone in
+// H. The L1 regulariser is not part of the differentiated graph: solvers use
+// SoftThreshold, its proximal operator. The smooth Tikhonov regulariser is
+// graph.Tikhonov.
+package losses
