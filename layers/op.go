@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math"
 
+	"github.com/bsum-go/bsum/graph"
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -475,3 +476,9 @@ func isru(x, a float64) float64 {
 	}
 	return math.Copysign(1/math.Sqrt(a+1/(x*x)), x)
 }
+
+// Compute is Do into a caller-owned buffer (graph.FastOp), so the compiled
+// program evaluates the activation without allocating.
+func (op actOp) Compute(dst []float64, in ...[]float64) { op.kernel(dst, in[0]) }
+
+var _ graph.FastOp = actOp{}

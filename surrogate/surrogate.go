@@ -24,7 +24,11 @@ import (
 // explains the verdict in words.
 type Certificate struct {
 	Convex, Concave bool
-	Reason          string
+	// Affine: the network output H is affine in the block (identity
+	// activations after it), so f_j is the loss composed with an affine map;
+	// with the l2 loss the block problem is linear least squares.
+	Affine bool
+	Reason string
 }
 
 // Problem is the block problem f_j(W_j; W_{-j}^(k)) at the current iterate

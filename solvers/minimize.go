@@ -1,0 +1,626 @@
+// Package solvers runs the seed paper's Algorithm 1 (Block Successive
+// Upper-bound Minimization) with pluggable parts: a surrogate upper bound
+// (package surrogate), a step-size rule, a block rule and a batch rule. The
+// named methods (BP, GD, LM, ProxL1, ExactBCD and the baselines BP-CLR and
+// AdaGrad) are presets of one type, BSUM, not separate code paths.
+//
+// A run splits as in gonum/optimize: the problem (a graph.Net and its Data),
+// the method (a BSUM value) and the Settings (when to stop), with a Result
+// whose Status says why it stopped.
+package solvers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/bsum-go/bsum/graph"
+	"github.com/bsum-go/bsum/surrogate"
+)
+
+// Data is a training set: X is d0×N and Y dJ×N, row-major, one column per
+// sample (the seed's layout).
+type Data struct {
+	X, Y []float64
+	N    int
+}
+
+// Settings say when a run stops and what it reports. Zero values take the
+// defaults given.
+type Settings struct {
+	// MaxIter bounds the iterations k of Algorithm 1 (one block update each,
+	// or one sweep of all blocks for Jacobi). If 0, it defaults to 1000.
+	MaxIter int
+	// StartIter is the k of the first iteration (default 1): a run resumed
+	// from saved weights keeps its step-size schedule and cyclic block
+	// order by starting where the last one stopped.
+	StartIter int
+	// StationarityTol stops the run once ‖D_j − W_j‖_F ≤ StationarityTol for
+	// J consecutive block updates (every block). 0 disables it.
+	StationarityTol float64
+	// GradTol stops the run once ‖∇_j f‖_F ≤ GradTol for J consecutive
+	// block updates. 0 disables it.
+	GradTol float64
+	// TimeBudget stops the run after this wall time. 0 means none.
+	TimeBudget time.Duration
+	// Seed seeds batch sampling and random block selection.
+	Seed uint64
+	// FullEvalEvery evaluates the objective and normalised MSE on the whole
+	// data set every this many iterations (and at the last). If 0, it
+	// defaults to 1. Negative disables it (history then holds batch values).
+	FullEvalEvery int
+	// Callback, if not nil, sees every record; a non-nil error stops the
+	// run with status CallbackStop.
+	Callback func(Record) error
+}
+
+// Status says why a run stopped.
+type Status int
+
+const (
+	// NotStopped: the run has not stopped (never in a Result).
+	NotStopped Status = iota
+	// IterationLimit: Settings.MaxIter reached.
+	IterationLimit
+	// Stationary: every block's ‖D_j − W_j‖ fell below StationarityTol.
+	Stationary
+	// GradientThreshold: every block's ‖∇_j f‖ fell below GradTol.
+	GradientThreshold
+	// TimeLimit: Settings.TimeBudget spent.
+	TimeLimit
+	// Canceled: the context was cancelled.
+	Canceled
+	// CallbackStop: the callback returned an error.
+	CallbackStop
+	// Failed: a NaN or Inf, or an error from the model or the surrogate.
+	Failed
+)
+
+// String names the status.
+func (s Status) String() string {
+	return [...]string{"not stopped", "iteration limit", "stationary", "gradient threshold", "time limit", "canceled", "callback stop", "failed"}[s]
+}
+
+// Record is one iteration of the history.
+type Record struct {
+	// K is the iteration, from 1.
+	K int
+	// Blocks are the blocks updated.
+	Blocks []int
+	// F is the objective (smooth part plus L1 terms) after the update: on
+	// the whole data set when a full evaluation ran this iteration,
+	// otherwise on the batch before the update.
+	F float64
+	// NormMSE is ‖Y − H‖²_F/‖Y − mean(Y)‖²_F on the whole data set after
+	// the update (NaN when no full evaluation ran).
+	NormMSE float64
+	// Stationarity is max over the updated blocks of ‖D_j − W_j‖_F.
+	Stationarity float64
+	// GradNorm is max over the updated blocks of ‖∇_j f‖_F.
+	GradNorm float64
+	// Alpha and Gamma are the step size and proximal weight of the last
+	// updated block.
+	Alpha, Gamma float64
+	// Batch is B_k.
+	Batch int
+	// Elapsed is the wall time since the run started.
+	Elapsed time.Duration
+}
+
+// Result is what a run returns.
+type Result struct {
+	// Weights are the final weights: on failure, the last finite ones.
+	Weights graph.Weights
+	Status  Status
+	// Certified is false when the run used a step rule outside condition
+	// (8) without a Lemma 2 justification (see BSUM.Uncertified).
+	Certified bool
+	History   []Record
+	// F and NormMSE at Weights on the whole data set.
+	F, NormMSE float64
+	Elapsed    time.Duration
+}
+
+// Last returns the last record (the zero Record for an empty history).
+func (r *Result) Last() Record {
+	if len(r.History) == 0 {
+		return Record{}
+	}
+	return r.History[len(r.History)-1]
+}
+
+// ErrNotFinite is wrapped by errors that report a NaN or Inf.
+var ErrNotFinite = errors.New("not finite")
+
+// Minimize runs method m on net and data from weights w0 (nil draws seeded
+// Glorot-normal weights with Settings.Seed). It returns a Result even on
+// error; then Result.Status is Failed (or Canceled) and Result.Weights the
+// last finite weights.
+func Minimize(ctx context.Context, net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*Result, error) {
+	r, err := newRun(net, data, w0, m, s)
+	if err != nil {
+		return nil, err
+	}
+	return r.run(ctx)
+}
+
+type run struct {
+	net     *graph.Net
+	data    Data
+	m       BSUM
+	s       Settings
+	rng     *rand.Rand
+	w       graph.Weights
+	certify bool
+	start   time.Time
+	yVar    float64
+	full    *graph.Program
+	xb, yb  []float64
+	perm    []int
+	workers map[int][]*graph.Program // private programs for Jacobi, by batch size
+	hOut    []float64
+	statWin []float64
+	gradWin []float64
+}
+
+func newRun(net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*run, error) {
+	if net == nil {
+		return nil, fmt.Errorf("solvers: nil network")
+	}
+	if data.N <= 0 || len(data.X) != net.In()*data.N || len(data.Y) != net.Out()*data.N {
+		return nil, fmt.Errorf("solvers: data has N=%d, %d X values (want %d×N), %d Y values (want %d×N): %w", data.N, len(data.X), net.In(), len(data.Y), net.Out(), graph.ErrShape)
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	if s.MaxIter == 0 {
+		s.MaxIter = 1000
+	}
+	if s.StartIter == 0 {
+		s.StartIter = 1
+	}
+	if s.StartIter < 0 || s.MaxIter < s.StartIter {
+		return nil, fmt.Errorf("solvers: StartIter %d and MaxIter %d: no iteration to run: %w", s.StartIter, s.MaxIter, ErrMethod)
+	}
+	if s.FullEvalEvery == 0 {
+		s.FullEvalEvery = 1
+	}
+	r := &run{net: net, data: data, m: m, s: s, rng: rand.New(rand.NewPCG(s.Seed, 0x62737566)), workers: map[int][]*graph.Program{}}
+	if w0 == nil {
+		r.w = net.Init(r.rng)
+	} else {
+		if err := net.CheckWeights(w0); err != nil {
+			return nil, fmt.Errorf("solvers: initial weights: %w", err)
+		}
+		r.w = w0.Clone()
+	}
+	if rs, ok := m.Surrogate.(surrogate.Resetter); ok {
+		rs.Reset(net.NumBlocks())
+	}
+	var mean float64
+	for _, v := range data.Y {
+		mean += v
+	}
+	// Per-output mean, so ‖Y − mean(Y)‖² is the total variance of each row.
+	out := net.Out()
+	for i := 0; i < out; i++ {
+		row := data.Y[i*data.N : (i+1)*data.N]
+		var mu float64
+		for _, v := range row {
+			mu += v
+		}
+		mu /= float64(data.N)
+		for _, v := range row {
+			r.yVar += (v - mu) * (v - mu)
+		}
+	}
+	r.perm = make([]int, data.N)
+	for i := range r.perm {
+		r.perm[i] = i
+	}
+	r.hOut = make([]float64, out*data.N)
+	return r, nil
+}
+
+func (r *run) l1(j int) float64 {
+	if r.m.L1 > 0 {
+		return r.m.L1
+	}
+	return r.net.Blocks()[j].L1
+}
+
+func (r *run) l1Penalty(w graph.Weights) float64 {
+	var s float64
+	for j := range w {
+		if lam := r.l1(j); lam > 0 {
+			for _, v := range w[j] {
+				s += lam * math.Abs(v)
+			}
+		}
+	}
+	return s
+}
+
+// evalFull returns f (with L1) and the normalised MSE on the whole data set.
+func (r *run) evalFull(w graph.Weights) (float64, float64, error) {
+	if r.full == nil {
+		p, err := r.net.Program(r.data.N)
+		if err != nil {
+			return 0, 0, err
+		}
+		r.full = p
+	}
+	if err := r.full.SetBatch(r.data.X, r.data.Y); err != nil {
+		return 0, 0, err
+	}
+	if err := r.full.SetWeights(w); err != nil {
+		return 0, 0, err
+	}
+	f, err := r.full.Objective()
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := r.full.Output(r.hOut); err != nil {
+		return 0, 0, err
+	}
+	var se float64
+	for i, h := range r.hOut {
+		d := r.data.Y[i] - h
+		se += d * d
+	}
+	nmse := math.NaN()
+	if r.yVar > 0 {
+		nmse = se / r.yVar
+	}
+	return f + r.l1Penalty(w), nmse, nil
+}
+
+// batch binds iteration k's batch to prog (a program for its size).
+func (r *run) batch(k int) (*graph.Program, error) {
+	b := r.m.Batches.size(k, r.data.N)
+	if b == r.data.N {
+		p, err := r.net.Program(b)
+		if err != nil {
+			return nil, err
+		}
+		return p, p.SetBatch(r.data.X, r.data.Y)
+	}
+	p, err := r.net.Program(b)
+	if err != nil {
+		return nil, err
+	}
+	// Partial Fisher-Yates: the first b entries of perm are a uniform sample
+	// without replacement.
+	for i := 0; i < b; i++ {
+		k := i + r.rng.IntN(r.data.N-i)
+		r.perm[i], r.perm[k] = r.perm[k], r.perm[i]
+	}
+	in, out, n := r.net.In(), r.net.Out(), r.data.N
+	if cap(r.xb) < in*b {
+		r.xb = make([]float64, in*r.data.N)
+		r.yb = make([]float64, out*r.data.N)
+	}
+	xb, yb := r.xb[:in*b], r.yb[:out*b]
+	for c := 0; c < b; c++ {
+		src := r.perm[c]
+		for i := 0; i < in; i++ {
+			xb[i*b+c] = r.data.X[i*n+src]
+		}
+		for i := 0; i < out; i++ {
+			yb[i*b+c] = r.data.Y[i*n+src]
+		}
+	}
+	return p, p.SetBatch(xb, yb)
+}
+
+func (r *run) run(ctx context.Context) (*Result, error) {
+	r.start = time.Now()
+	res := &Result{Certified: r.m.Certified()}
+	J := r.net.NumBlocks()
+	last := r.w.Clone() // last finite weights
+	fail := func(err error) (*Result, error) {
+		res.Status = Failed
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			res.Status = Canceled
+		}
+		r.w.CopyFrom(last)
+		return r.finish(res, err)
+	}
+	for k := r.s.StartIter; ; k++ {
+		if err := ctx.Err(); err != nil {
+			res.Status = Canceled
+			return r.finish(res, nil)
+		}
+		if k > r.s.MaxIter {
+			res.Status = IterationLimit
+			return r.finish(res, nil)
+		}
+		if r.s.TimeBudget > 0 && time.Since(r.start) >= r.s.TimeBudget {
+			res.Status = TimeLimit
+			return r.finish(res, nil)
+		}
+		prog, err := r.batch(k)
+		if err != nil {
+			return fail(fmt.Errorf("solvers: iteration %d: %w", k, err))
+		}
+		if err := prog.SetWeights(r.w); err != nil {
+			return fail(fmt.Errorf("solvers: iteration %d: %w", k, err))
+		}
+		blocks, err := r.selectBlocks(k, prog)
+		if err != nil {
+			return fail(err)
+		}
+		rec := Record{K: k, Blocks: blocks, Batch: prog.Batch(), NormMSE: math.NaN()}
+		var ups []update
+		if r.m.Blocks == Jacobi {
+			ups, err = r.jacobi(ctx, k, prog)
+		} else {
+			var u update
+			u, err = r.direction(ctx, k, prog, blocks[0])
+			ups = []update{u}
+		}
+		if err != nil {
+			return fail(err)
+		}
+		for _, u := range ups {
+			rec.F = u.f
+			rec.Stationarity = math.Max(rec.Stationarity, u.stat)
+			rec.GradNorm = math.Max(rec.GradNorm, u.gnorm)
+			rec.Alpha, rec.Gamma = u.alpha, u.info.Gamma
+			r.pushWindow(u.stat, u.gnorm, J)
+		}
+		// Apply: W_j ← (1 − α)W_j + αD_j (7), then check finiteness.
+		for _, u := range ups {
+			wj := r.w[u.j]
+			for i := range wj {
+				wj[i] += u.alpha * (u.d[i] - wj[i])
+			}
+			if !graph.Weights([][]float64{wj}).AllFinite() {
+				return fail(fmt.Errorf("solvers: iteration %d, block %q: update produced a non-finite weight (α=%g): %w", k, r.net.Blocks()[u.j].Name, u.alpha, ErrNotFinite))
+			}
+		}
+		if r.s.FullEvalEvery > 0 && (k%r.s.FullEvalEvery == 0 || k == r.s.MaxIter) {
+			f, nmse, err := r.evalFull(r.w)
+			if err != nil {
+				return fail(fmt.Errorf("solvers: iteration %d: full evaluation: %w", k, err))
+			}
+			if math.IsNaN(f) || math.IsInf(f, 0) {
+				return fail(fmt.Errorf("solvers: iteration %d: objective is %v after updating block %q: %w", k, f, r.net.Blocks()[ups[len(ups)-1].j].Name, ErrNotFinite))
+			}
+			rec.F, rec.NormMSE = f, nmse
+		}
+		last.CopyFrom(r.w)
+		rec.Elapsed = time.Since(r.start)
+		res.History = append(res.History, rec)
+		if r.s.Callback != nil {
+			if err := r.s.Callback(rec); err != nil {
+				res.Status = CallbackStop
+				return r.finish(res, nil)
+			}
+		}
+		if r.s.StationarityTol > 0 && len(r.statWin) == J && maxOf(r.statWin) <= r.s.StationarityTol {
+			res.Status = Stationary
+			return r.finish(res, nil)
+		}
+		if r.s.GradTol > 0 && len(r.gradWin) == J && maxOf(r.gradWin) <= r.s.GradTol {
+			res.Status = GradientThreshold
+			return r.finish(res, nil)
+		}
+	}
+}
+
+func (r *run) pushWindow(stat, g float64, J int) {
+	r.statWin = append(r.statWin, stat)
+	r.gradWin = append(r.gradWin, g)
+	if len(r.statWin) > J {
+		r.statWin = r.statWin[1:]
+		r.gradWin = r.gradWin[1:]
+	}
+}
+
+func maxOf(x []float64) float64 {
+	m := math.Inf(-1)
+	for _, v := range x {
+		m = math.Max(m, v)
+	}
+	return m
+}
+
+func (r *run) finish(res *Result, err error) (*Result, error) {
+	res.Weights = r.w.Clone()
+	res.Elapsed = time.Since(r.start)
+	f, nmse, ferr := r.evalFull(res.Weights)
+	if ferr == nil {
+		res.F, res.NormMSE = f, nmse
+	} else if err == nil {
+		err = ferr
+		res.Status = Failed
+	}
+	return res, err
+}
+
+func (r *run) selectBlocks(k int, prog *graph.Program) ([]int, error) {
+	J := r.net.NumBlocks()
+	switch r.m.Blocks {
+	case Cyclic:
+		return []int{(k - 1) % J}, nil
+	case Random:
+		return []int{r.rng.IntN(J)}, nil
+	case Jacobi:
+		all := make([]int, J)
+		for j := range all {
+			all[j] = j
+		}
+		return all, nil
+	case GaussSouthwell:
+		best, bestN := 0, -1.0
+		for j, b := range r.net.Blocks() {
+			g := make([]float64, b.Size())
+			if err := prog.Grad(j, g); err != nil {
+				return nil, fmt.Errorf("solvers: iteration %d, block %q gradient: %w", k, b.Name, err)
+			}
+			if n := norm(g); n > bestN {
+				best, bestN = j, n
+			}
+		}
+		return []int{best}, nil
+	}
+	return nil, fmt.Errorf("solvers: unknown block rule %v", r.m.Blocks)
+}
+
+// update is one block's computed step.
+type update struct {
+	j           int
+	d           []float64
+	alpha       float64
+	f           float64
+	stat, gnorm float64
+	info        surrogate.Info
+}
+
+// direction computes block j's direction and step size at the weights bound
+// to prog (which it leaves bound to W^(k)).
+func (r *run) direction(ctx context.Context, k int, prog *graph.Program, j int) (update, error) {
+	blk := r.net.Blocks()[j]
+	where := func() string { return fmt.Sprintf("iteration %d, block %q", k, blk.Name) }
+	f, err := prog.Objective()
+	if err != nil {
+		return update{}, fmt.Errorf("solvers: %s: %w", where(), err)
+	}
+	grad := make([]float64, blk.Size())
+	if err := prog.Grad(j, grad); err != nil {
+		return update{}, fmt.Errorf("solvers: %s: gradient: %w", where(), err)
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return update{}, fmt.Errorf("solvers: %s: objective is %v: %w", where(), f, ErrNotFinite)
+	}
+	if !graph.Weights([][]float64{grad}).AllFinite() {
+		return update{}, fmt.Errorf("solvers: %s: gradient: %w", where(), ErrNotFinite)
+	}
+	point := r.w[j]
+	lam := r.l1(j)
+	bp := &blockProblem{prog: prog, j: j, blk: blk, point: point, f: f, grad: grad, l1: lam}
+	var once sync.Once
+	var cert surrogate.Certificate
+	bp.cert = func() surrogate.Certificate {
+		once.Do(func() { cert = Certify(r.net, r.w, j) })
+		return cert
+	}
+	if needs := r.m.Surrogate.Needs(); needs.Convex || needs.Concave {
+		c := bp.Certificate()
+		if needs.Convex && !c.Convex || needs.Concave && !c.Concave {
+			return update{}, fmt.Errorf("solvers: %s: surrogate %s: %s: %w", where(), r.m.Surrogate.Name(), c.Reason, surrogate.ErrNotCertified)
+		}
+	}
+	d := make([]float64, blk.Size())
+	info, err := r.m.Surrogate.Direction(ctx, bp, d)
+	if err != nil {
+		return update{}, fmt.Errorf("solvers: %s: surrogate %s: %w", where(), r.m.Surrogate.Name(), err)
+	}
+	if !graph.Weights([][]float64{d}).AllFinite() {
+		return update{}, fmt.Errorf("solvers: %s: direction: %w", where(), ErrNotFinite)
+	}
+	if err := bp.restore(); err != nil {
+		return update{}, err
+	}
+	diff := make([]float64, len(d))
+	var slope float64
+	for i := range d {
+		diff[i] = d[i] - point[i]
+		slope += grad[i] * diff[i]
+	}
+	f0 := f
+	if lam > 0 {
+		// Directional derivative of λ‖·‖₁ bounded by its convexity:
+		// ‖W + α(D−W)‖₁ ≤ (1−α)‖W‖₁ + α‖D‖₁.
+		var a, b float64
+		for i := range d {
+			a += math.Abs(point[i])
+			b += math.Abs(d[i])
+		}
+		f0 += lam * a
+		slope += lam * (b - a)
+	}
+	trial := make([]float64, len(d))
+	sc := StepContext{K: k, Block: j, F0: f0, Slope: slope, Eval: func(alpha float64) (float64, error) {
+		for i := range trial {
+			trial[i] = point[i] + alpha*diff[i]
+		}
+		fv, err := bp.Eval(trial, nil)
+		if err != nil {
+			return 0, err
+		}
+		if lam > 0 {
+			for _, v := range trial {
+				fv += lam * math.Abs(v)
+			}
+		}
+		return fv, nil
+	}}
+	alpha, err := r.m.Step.Alpha(sc)
+	if err != nil {
+		return update{}, fmt.Errorf("solvers: %s: step rule %s: %w", where(), r.m.Step.Name(), err)
+	}
+	if err := bp.restore(); err != nil {
+		return update{}, err
+	}
+	if math.IsNaN(alpha) || math.IsInf(alpha, 0) || alpha < 0 {
+		return update{}, fmt.Errorf("solvers: %s: step rule %s gave α=%v: %w", where(), r.m.Step.Name(), alpha, ErrNotFinite)
+	}
+	return update{j: j, d: d, alpha: alpha, f: f0, stat: norm(diff), gnorm: norm(grad), info: info}, nil
+}
+
+// jacobi computes every block's update from the same W^(k) concurrently,
+// each on a private program.
+func (r *run) jacobi(ctx context.Context, k int, prog *graph.Program) ([]update, error) {
+	J := r.net.NumBlocks()
+	ws, ok := r.workers[prog.Batch()]
+	if !ok {
+		for j := 0; j < J; j++ {
+			p, err := r.net.NewProgram(prog.Batch())
+			if err != nil {
+				return nil, err
+			}
+			ws = append(ws, p)
+		}
+		r.workers[prog.Batch()] = ws
+	}
+	xb, yb, err := prog.BatchValues()
+	if err != nil {
+		return nil, err
+	}
+	ups := make([]update, J)
+	errs := make([]error, J)
+	var wg sync.WaitGroup
+	for j := 0; j < J; j++ {
+		wg.Add(1)
+		go func(j int) {
+			defer wg.Done()
+			p := ws[j]
+			if errs[j] = p.SetBatch(xb, yb); errs[j] != nil {
+				return
+			}
+			if errs[j] = p.SetWeights(r.w); errs[j] != nil {
+				return
+			}
+			ups[j], errs[j] = r.direction(ctx, k, p, j)
+		}(j)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return ups, nil
+}
+
+func norm(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += v * v
+	}
+	return math.Sqrt(s)
+}
