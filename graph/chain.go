@@ -4,26 +4,33 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// layerDecl records that block Block was used as a layer:
-// Output = act(Block · Input) (possibly with a bias row folded into Block).
-type layerDecl struct {
-	block         int
-	input, output *G.Node
-	act           Shape
+// Layer describes one layer of a feed-forward chain for DeclareLayer:
+// Pre = Weight · Z and Output = act(Pre) elementwise, where Z is Input or
+// Input with a constant row of ones appended (a bias folded into the block).
+// Every column (sample) is processed independently.
+type Layer struct {
+	Weight, Input, Z, Pre, Output *G.Node
+	Activation                    Shape
 }
 
-// DeclareLayer records that output = act(W · input), where w is a block
-// node returned by Weight. Layer helpers call it; it lets a Net recognise a
-// plain feed-forward chain, the structure the seed paper's Proposition 1
-// reasons about. Hand-written graphs need not call it: they simply get no
-// convexity certificate.
-func (b *Builder) DeclareLayer(w, input, output *G.Node, act Shape) {
-	if b.err != nil || w == nil || output == nil {
+type layerDecl struct {
+	block int
+	Layer
+}
+
+// DeclareLayer records a layer built from a block node returned by Weight.
+// Layer helpers call it; it lets a Net recognise a plain feed-forward chain,
+// the structure the seed paper's Proposition 1 reasons about and the one for
+// which block Gauss-Newton matrices are assembled in one pass. Hand-written
+// graphs need not call it: they simply get no convexity certificate and the
+// generic (product by product) curvature matrices.
+func (b *Builder) DeclareLayer(l Layer) {
+	if b.err != nil || l.Weight == nil || l.Output == nil {
 		return
 	}
 	for j, n := range b.nodes {
-		if n == w {
-			b.layers = append(b.layers, layerDecl{block: j, input: input, output: output, act: act})
+		if n == l.Weight {
+			b.layers = append(b.layers, layerDecl{block: j, Layer: l})
 			return
 		}
 	}
@@ -45,11 +52,11 @@ func verifyChain(b *Builder, x, h *G.Node) ([]Shape, bool) {
 	acts := make([]Shape, len(b.layers))
 	prev := x
 	for j, l := range b.layers {
-		if l.block != j || l.input != prev {
+		if l.block != j || l.Input != prev {
 			return nil, false
 		}
-		acts[j] = l.act
-		prev = l.output
+		acts[j] = l.Activation
+		prev = l.Output
 	}
 	if prev != h {
 		return nil, false

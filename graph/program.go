@@ -48,6 +48,10 @@ type Program struct {
 
 	xSet, ySet bool
 	wSet       bool
+
+	// fastGN[j] assembles block j's Gauss-Newton matrix in one pass
+	// (nil: product by product).
+	fastGN []*gnAssembly
 	tmpOut     []float64
 }
 
@@ -157,6 +161,21 @@ func compile(n *Net, b *Builder, h *G.Node, batch int) (p *Program, err error) {
 			return nil, fmt.Errorf("loss Hessian: %w", err)
 		}
 		p.mc = mc[0]
+	}
+	if sep, ok := n.loss.(SampleSeparable); ok && sep.SampleSeparable() && p.mc != nil {
+		if _, chain := verifyChain(b, b.x, h); chain {
+			p.fastGN = make([]*gnAssembly, len(n.blocks))
+			for _, l := range b.layers {
+				if l.Pre == nil || l.Z == nil {
+					continue
+				}
+				d, err := reverseSweep(sh, one, []*G.Node{l.Pre})
+				if err != nil || d[0] == nil {
+					continue // fall back to products
+				}
+				p.fastGN[l.block] = &gnAssembly{delta: d[0], z: l.Z}
+			}
+		}
 	}
 	if p.m, err = newMachine(g); err != nil {
 		return nil, err
@@ -439,8 +458,15 @@ func (p *Program) Hessian(j int, dst []float64) error {
 	return p.explicit(j, dst, p.HVP)
 }
 
-// GaussNewtonMatrix fills dst with the explicit block Gauss-Newton matrix.
+// GaussNewtonMatrix fills dst with the explicit block Gauss-Newton matrix
+// J_jᵀ ∇²_H ℓ J_j + 2λ_j I. For a layer of a declared chain and a loss that
+// is a sum of per-sample terms it is assembled in one pass from the
+// back-propagated deltas and the layer input (dJ backward sweeps and one
+// matrix product); otherwise column by column from products.
 func (p *Program) GaussNewtonMatrix(j int, dst []float64) error {
+	if j >= 0 && j < len(p.fastGN) && p.fastGN[j] != nil {
+		return p.assembleGN(j, dst)
+	}
 	return p.explicit(j, dst, p.GaussNewton)
 }
 

@@ -119,7 +119,7 @@ func layer(b *graph.Builder, kind, name string, out int, x *G.Node, act Activati
 	if s := h.Shape(); len(s) != 2 || s[0] != out || s[1] != batch {
 		return fail(fmt.Errorf("activation %s returned shape %v, want %d×%d: %w", act.Name(), s, out, batch, graph.ErrShape))
 	}
-	b.DeclareLayer(w, x, h, act.Shape())
+	b.DeclareLayer(graph.Layer{Weight: w, Input: x, Z: z, Pre: pre, Output: h, Activation: act.Shape()})
 	return h
 }
 

@@ -428,3 +428,28 @@ func ones(g *G.ExprGraph, rows, cols int) *G.Node {
 	t := tensor.New(tensor.WithShape(rows, cols), tensor.WithBacking(buf))
 	return G.NewConstant(t, G.In(g), G.WithName(fmt.Sprintf("losses.ones%dx%d", rows, cols)))
 }
+
+// SampleSeparable reports that the loss is a mean of per-sample terms
+// (graph.SampleSeparable), so its Hessian in H is block diagonal by sample.
+// The exponential loss couples samples through its exponent and is not.
+func (l2Loss) SampleSeparable() bool { return true }
+
+// SampleSeparable implements graph.SampleSeparable.
+func (ceLoss) SampleSeparable() bool { return true }
+
+// SampleSeparable implements graph.SampleSeparable.
+func (ceLogitsLoss) SampleSeparable() bool { return true }
+
+// SampleSeparable implements graph.SampleSeparable.
+func (sqHingeLoss) SampleSeparable() bool { return true }
+
+// SampleSeparable implements graph.SampleSeparable.
+func (logisticLoss) SampleSeparable() bool { return true }
+
+// SampleSeparable implements graph.SampleSeparable.
+func (softmaxCELoss) SampleSeparable() bool { return true }
+
+var (
+	_ graph.SampleSeparable = l2Loss{}
+	_ graph.SampleSeparable = softmaxCELoss{}
+)

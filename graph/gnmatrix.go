@@ -1,0 +1,139 @@
+package graph
+
+import (
+	"fmt"
+
+	G "gorgonia.org/gorgonia"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// SampleSeparable is implemented by losses that are means of per-sample
+// terms, ℓ = (1/B)Σ_n ℓ_n(h_n, y_n), so that their Hessian in H is block
+// diagonal with one dJ×dJ block per sample. It enables the one-pass
+// Gauss-Newton matrix.
+type SampleSeparable interface {
+	SampleSeparable() bool
+}
+
+// gnAssembly holds the nodes for block j's one-pass Gauss-Newton matrix:
+// delta = ∂⟨H, U⟩/∂Pre_j (per-sample deltas for the cotangent bound to U)
+// and z, the layer's matrix-product operand.
+type gnAssembly struct {
+	delta, z *G.Node
+	jac, prod []float64 // (B·dJ)×p scratch
+	ds, ms    [][]float64
+}
+
+// assembleGN builds G_j = Σ_n J_nᵀ M_n J_n + 2λ_j I, where J_n (dJ×p) has
+// rows δ_n^{(i)} ⊗ z_n: for a column-wise chain, ∂H_{i,n}/∂W_j is the outer
+// product of sample n's back-propagated delta for output i and the layer
+// input z_n. δ^{(i)} for all samples comes from one backward sweep with the
+// cotangent U = e_i 1ᵀ, and M_n's column i from one loss-Hessian product
+// with C = e_i 1ᵀ (the loss is separable by sample).
+func (p *Program) assembleGN(j int, dst []float64) error {
+	if err := p.ready(); err != nil {
+		return err
+	}
+	blk := p.net.blocks[j]
+	np := blk.Size()
+	if len(dst) != np*np {
+		return fmt.Errorf("graph: Gauss-Newton buffer has %d values, want %d×%d: %w", len(dst), np, np, ErrShape)
+	}
+	a := p.fastGN[j]
+	B, dJ, rows, cols := p.batch, p.net.out, blk.Rows, blk.Cols
+	hv, err := p.m.eval(p.h)
+	if err != nil {
+		return err
+	}
+	if err := copyOut(p.hl.buf, hv); err != nil {
+		return err
+	}
+	p.m.touched(p.hl.node)
+	zv, err := p.m.eval(a.z)
+	if err != nil {
+		return err
+	}
+	z := flat(zv)
+	if len(z) != cols*B {
+		return fmt.Errorf("graph: block %q layer input has %d values, want %d×%d", blk.Name, len(z), cols, B)
+	}
+	if a.ds == nil {
+		a.ds = make([][]float64, dJ)
+		a.ms = make([][]float64, dJ)
+		for i := range a.ds {
+			a.ds[i] = make([]float64, rows*B)
+			a.ms[i] = make([]float64, dJ*B)
+		}
+		a.jac = make([]float64, B*dJ*np)
+		a.prod = make([]float64, B*dJ*np)
+	}
+	e := p.tmpOut
+	for i := 0; i < dJ; i++ {
+		clear(e)
+		for n := 0; n < B; n++ {
+			e[i*B+n] = 1
+		}
+		setInput(p.m, p.u, e)
+		dv, err := p.m.eval(a.delta)
+		if err != nil {
+			return err
+		}
+		if err := copyOut(a.ds[i], dv); err != nil {
+			return err
+		}
+		setInput(p.m, p.c, e)
+		mv, err := p.m.eval(p.mc)
+		if err != nil {
+			return err
+		}
+		if err := copyOut(a.ms[i], mv); err != nil {
+			return err
+		}
+	}
+	// J rows (n, i): δ^{(i)}_{r,n} z_{c,n} at r·cols + c.
+	jac, prod := a.jac, a.prod
+	for n := 0; n < B; n++ {
+		for i := 0; i < dJ; i++ {
+			row := jac[(n*dJ+i)*np : (n*dJ+i+1)*np]
+			d := a.ds[i]
+			for r := 0; r < rows; r++ {
+				dr := d[r*B+n]
+				seg := row[r*cols : (r+1)*cols]
+				for c := range seg {
+					seg[c] = dr * z[c*B+n]
+				}
+			}
+		}
+	}
+	// P rows (n, i) = Σ_i' M_n[i, i'] J_(n, i'); M_n[i, i'] = (M e_i')[i, n].
+	for n := 0; n < B; n++ {
+		for i := 0; i < dJ; i++ {
+			out := prod[(n*dJ+i)*np : (n*dJ+i+1)*np]
+			clear(out)
+			for i2 := 0; i2 < dJ; i2++ {
+				mii := a.ms[i2][i*B+n]
+				if mii == 0 {
+					continue
+				}
+				src := jac[(n*dJ+i2)*np : (n*dJ+i2+1)*np]
+				for k, v := range src {
+					out[k] += mii * v
+				}
+			}
+		}
+	}
+	J := blas64.General{Rows: B * dJ, Cols: np, Stride: np, Data: jac}
+	P := blas64.General{Rows: B * dJ, Cols: np, Stride: np, Data: prod}
+	C := blas64.General{Rows: np, Cols: np, Stride: np, Data: dst}
+	blas64.Gemm(blas.Trans, blas.NoTrans, 1, J, P, 0, C)
+	lam2 := 2 * blk.Tikhonov
+	for i := 0; i < np; i++ {
+		for k := i + 1; k < np; k++ {
+			s := 0.5 * (dst[i*np+k] + dst[k*np+i])
+			dst[i*np+k], dst[k*np+i] = s, s
+		}
+		dst[i*np+i] += lam2
+	}
+	return nil
+}
