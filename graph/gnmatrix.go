@@ -3,9 +3,9 @@ package graph
 import (
 	"fmt"
 
-	G "gorgonia.org/gorgonia"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+	G "gorgonia.org/gorgonia"
 )
 
 // SampleSeparable is implemented by losses that are means of per-sample
@@ -20,7 +20,7 @@ type SampleSeparable interface {
 // delta = ∂⟨H, U⟩/∂Pre_j (per-sample deltas for the cotangent bound to U)
 // and z, the layer's matrix-product operand.
 type gnAssembly struct {
-	delta, z *G.Node
+	delta, z  *G.Node
 	jac, prod []float64 // (B·dJ)×p scratch
 	ds, ms    [][]float64
 }

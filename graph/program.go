@@ -52,7 +52,7 @@ type Program struct {
 	// fastGN[j] assembles block j's Gauss-Newton matrix in one pass
 	// (nil: product by product).
 	fastGN []*gnAssembly
-	tmpOut     []float64
+	tmpOut []float64
 }
 
 // NewProgram compiles a private program for batch size batch (not cached).
