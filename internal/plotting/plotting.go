@@ -47,7 +47,10 @@ func (f Figure) SavePNG(path string, width, height float64) error {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	}
-	p.Legend.Top = true
+	// Convergence curves fall from the top left: the bottom left is the
+	// emptiest corner.
+	p.Legend.Top = false
+	p.Legend.Left = true
 	p.Add(plotter.NewGrid())
 	for i, s := range f.Series {
 		pts := make(plotter.XYs, 0, len(s.X))
@@ -73,8 +76,8 @@ func (f Figure) SavePNG(path string, width, height float64) error {
 		p.Add(l)
 		p.Legend.Add(s.Name, l)
 	}
-	p.Legend.XOffs = -vg.Points(4)
-	p.Legend.YOffs = -vg.Points(4)
+	p.Legend.XOffs = vg.Points(6)
+	p.Legend.YOffs = vg.Points(6)
 	p.Legend.Padding = vg.Points(2)
 	if err := p.Save(vg.Length(width)*vg.Inch, vg.Length(height)*vg.Inch, path); err != nil {
 		return fmt.Errorf("plotting: save %s: %w", path, err)
