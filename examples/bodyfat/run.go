@@ -241,7 +241,7 @@ func report(w io.Writer, s *summary) {
 		if c.Err != nil {
 			st += ": " + c.Err.Error()
 		}
-		fmt.Fprintf(tw, "%s\t%.4f\t%.4f\t%.2e\t%v\t%s\t%v\n", c.Name, c.Result.NormMSE, best(c.Result), c.GradRel, c.Result.Elapsed.Round(time.Millisecond), st, c.Result.Certified)
+		fmt.Fprintf(tw, "%s\t%.4g\t%.4g\t%.2e\t%v\t%s\t%v\n", c.Name, c.Result.NormMSE, best(c.Result), c.GradRel, c.Result.Elapsed.Round(time.Millisecond), st, c.Result.Certified)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nclaims of the paper's Section 6 (checked on this run):")
