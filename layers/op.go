@@ -174,6 +174,18 @@ func (op actOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	if op.zeroBeyond() {
 		return nil, fmt.Errorf("layers: %v has a zero derivative almost everywhere and is not differentiated", op)
 	}
+	if p, ok := derivFromOutput(op); ok {
+		// f' as a polynomial in y = f(x): no second transcendental pass.
+		d, err := G.ApplyOp(p, output)
+		if err != nil {
+			return nil, fmt.Errorf("layers: differentiating %v: %w", op, err)
+		}
+		g, err := G.HadamardProd(grad, d)
+		if err != nil {
+			return nil, fmt.Errorf("layers: differentiating %v: %w", op, err)
+		}
+		return G.Nodes{g}, nil
+	}
 	next := newActOp(op.fam, op.order+1, op.a, op.s)
 	if next.order > maxOrder {
 		return nil, fmt.Errorf("layers: derivative of order %d of %s is not implemented (max %d)", next.order, familyNames[op.fam], maxOrder)
@@ -482,3 +494,130 @@ func isru(x, a float64) float64 {
 func (op actOp) Compute(dst []float64, in ...[]float64) { op.kernel(dst, in[0]) }
 
 var _ graph.FastOp = actOp{}
+
+// derivFromOutput returns f' as a polynomial in y = f(x) for the logistic
+// (σ' = y − y²) and tanh (tanh' = 1 − y²) functions. Their derivatives of
+// every order are polynomials in y, so the gradient and Hessian-vector
+// graphs reuse the forward values instead of evaluating exp or tanh again.
+// The absolute error is that of y (~1e-16); only the relative error of tiny
+// derivatives deep in the tails (|x| ≳ 30) grows, as in every framework that
+// computes σ' this way.
+func derivFromOutput(op actOp) (polyOp, bool) {
+	if op.order != 0 {
+		return polyOp{}, false
+	}
+	switch op.fam {
+	case famLogistic:
+		return polyOp{c: [4]float64{0, 1, -1}}, true
+	case famTanh:
+		return polyOp{c: [4]float64{1, 0, -1}}, true
+	}
+	return polyOp{}, false
+}
+
+// polyOp computes the cubic polynomial c0 + c1·y + c2·y² + c3·y³
+// elementwise. Its SymDiff is grad ⊙ p'(y), another polyOp, down to a
+// constant, which is not differentiated further.
+type polyOp struct{ c [4]float64 }
+
+func (op polyOp) deriv() polyOp {
+	return polyOp{c: [4]float64{op.c[1], 2 * op.c[2], 3 * op.c[3], 0}}
+}
+
+func (op polyOp) constant() bool { return op.c[1] == 0 && op.c[2] == 0 && op.c[3] == 0 }
+
+func (op polyOp) Arity() int { return 1 }
+
+func (op polyOp) Type() hm.Type {
+	a := hm.TypeVariable('a')
+	return hm.NewFnType(a, a)
+}
+
+func (op polyOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
+	return actOp{}.InferShape(ds...)
+}
+
+func (op polyOp) Do(vals ...G.Value) (G.Value, error) {
+	if len(vals) != 1 {
+		return nil, fmt.Errorf("layers: %v takes one input, got %d", op, len(vals))
+	}
+	switch v := vals[0].(type) {
+	case *tensor.Dense:
+		if v.Dtype() != tensor.Float64 {
+			return nil, fmt.Errorf("layers: %v supports float64 only, got %v", op, v.Dtype())
+		}
+		src := v
+		if v.IsMaterializable() || v.DataOrder().IsColMajor() {
+			m, ok := v.Materialize().(*tensor.Dense)
+			if !ok {
+				return nil, fmt.Errorf("layers: %v: cannot materialise the input", op)
+			}
+			src = m
+		}
+		if v.IsScalar() {
+			x, _ := v.ScalarValue().(float64)
+			var out [1]float64
+			op.Compute(out[:], []float64{x})
+			return tensor.New(tensor.FromScalar(out[0])), nil
+		}
+		in := src.Float64s()
+		out := make([]float64, len(in))
+		op.Compute(out, in)
+		return tensor.New(tensor.WithShape(v.Shape().Clone()...), tensor.WithBacking(out)), nil
+	case *G.F64:
+		var out [1]float64
+		op.Compute(out[:], []float64{float64(*v)})
+		return G.NewF64(out[0]), nil
+	}
+	return nil, fmt.Errorf("layers: %v supports float64 tensors and scalars, got %T", op, vals[0])
+}
+
+// Compute implements graph.FastOp.
+func (op polyOp) Compute(dst []float64, in ...[]float64) {
+	c0, c1, c2, c3 := op.c[0], op.c[1], op.c[2], op.c[3]
+	for i, y := range in[0] {
+		dst[i] = c0 + y*(c1+y*(c2+y*c3))
+	}
+}
+
+func (op polyOp) ReturnsPtr() bool     { return false }
+func (op polyOp) CallsExtern() bool    { return false }
+func (op polyOp) OverwritesInput() int { return -1 }
+
+func (op polyOp) WriteHash(h hash.Hash) {
+	fmt.Fprintf(h, "bsum/layers.poly:%x:%x:%x:%x", math.Float64bits(op.c[0]), math.Float64bits(op.c[1]), math.Float64bits(op.c[2]), math.Float64bits(op.c[3]))
+}
+
+func (op polyOp) Hashcode() uint32 {
+	h := fnv.New32a()
+	op.WriteHash(h)
+	return h.Sum32()
+}
+
+func (op polyOp) String() string {
+	return fmt.Sprintf("poly(%g,%g,%g,%g)", op.c[0], op.c[1], op.c[2], op.c[3])
+}
+
+// DiffWRT: a constant polynomial is not differentiated.
+func (op polyOp) DiffWRT(inputs int) []bool { return []bool{inputs == 1 && !op.constant()} }
+
+// SymDiff returns grad ⊙ p'(y).
+func (op polyOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	if len(inputs) != 1 {
+		return nil, fmt.Errorf("layers: %v takes one input, got %d", op, len(inputs))
+	}
+	d, err := G.ApplyOp(op.deriv(), inputs[0])
+	if err != nil {
+		return nil, fmt.Errorf("layers: differentiating %v: %w", op, err)
+	}
+	g, err := G.HadamardProd(grad, d)
+	if err != nil {
+		return nil, fmt.Errorf("layers: differentiating %v: %w", op, err)
+	}
+	return G.Nodes{g}, nil
+}
+
+var (
+	_ G.SDOp       = polyOp{}
+	_ graph.FastOp = polyOp{}
+)
