@@ -580,6 +580,7 @@ func (r *run) jacobi(ctx context.Context, k int, prog *graph.Program) ([]update,
 	J := r.net.NumBlocks()
 	ws, ok := r.workers[prog.Batch()]
 	if !ok {
+		clear(r.workers) // keep one batch size: growing batches would pile up J programs per size
 		for j := 0; j < J; j++ {
 			p, err := r.net.NewProgram(prog.Batch())
 			if err != nil {

@@ -21,6 +21,7 @@ if [ ! -e "$obl_lib/libblas.so.3" ]; then
   (cd "$OBL_DIR" && apt-get download libopenblas0-pthread && dpkg -x libopenblas0-pthread_*.deb root)
 fi
 : > "$out"
+export BENCH_RUN=${BENCH_RUN:-$(date +%FT%T)}
 bench() {  # bench ENV... -- ARGS...
   local envs=()
   while [ "$1" != -- ]; do envs+=("$1"); shift; done; shift
