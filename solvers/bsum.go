@@ -145,7 +145,10 @@ func LMHessian() BSUM {
 // is affine in the block (a deep linear network) the block problem with the
 // l2 loss is linear least squares, solved in closed form by one Cholesky
 // solve of the block Hessian; otherwise an inner method minimises f_j to
-// tolerance (surrogate.Exact, which needs a Tikhonov term).
+// tolerance (surrogate.Exact). A unique block minimiser needs strong
+// convexity: give the network a Tikhonov term (graph.Tikhonov); without it a
+// rank-deficient block (fewer outputs than inputs downstream) is refused
+// with an error saying so.
 func ExactBCD() BSUM {
 	return BSUM{Name: "ExactBCD", Surrogate: exactBCD{}, Step: Unit{}, Lemma2: true}
 }

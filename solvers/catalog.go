@@ -106,6 +106,9 @@ type Options struct {
 	// Blocks and Batches override the block and batch rules.
 	Blocks  BlockRule
 	Batches Batches
+	// Uncertified lets a step rule that violates condition (8) run (the
+	// result then reports Certified false).
+	Uncertified bool
 }
 
 // ByName returns a named solver (see Catalog) configured by o.
@@ -117,7 +120,8 @@ func ByName(name string, o Options) (BSUM, error) {
 		return v
 	}
 	var m BSUM
-	switch strings.ToLower(name) {
+	name = strings.ToLower(name)
+	switch name {
 	case "bp":
 		step := o.Step
 		if step == nil {
@@ -154,6 +158,7 @@ func ByName(name string, o Options) (BSUM, error) {
 	}
 	m.Blocks = o.Blocks
 	m.Batches = o.Batches
+	m.Uncertified = m.Uncertified || o.Uncertified
 	return m, m.Validate()
 }
 

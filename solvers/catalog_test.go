@@ -57,3 +57,14 @@ func TestByNameCoversCatalog(t *testing.T) {
 	_, err = solvers.ByName("gd", solvers.Options{Step: solvers.InvSqrt{C: 0.5}})
 	assert.ErrorIs(t, err, solvers.ErrCondition8)
 }
+
+func TestByNameOptions(t *testing.T) {
+	_, err := solvers.ByName("lm", solvers.Options{Step: solvers.Constant{C: 0.5}})
+	assert.ErrorIs(t, err, solvers.ErrCondition8)
+	m, err := solvers.ByName("LM", solvers.Options{Step: solvers.Constant{C: 0.5}, Uncertified: true})
+	require.NoError(t, err)
+	assert.False(t, m.Certified())
+	m, err = solvers.ByName("BP", solvers.Options{Step: solvers.Armijo{}})
+	require.NoError(t, err)
+	assert.Equal(t, "Armijo backtracking", m.Step.Name())
+}

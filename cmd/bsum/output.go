@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/bsum-go/bsum/internal/plotting"
+	"github.com/bsum-go/bsum/solvers"
+)
+
+// atomicWrite writes path through a temporary file in the same folder that
+// is renamed over path once complete, so a crash or an error never leaves a
+// half-written file.
+func atomicWrite(path string, write func(io.Writer) error) (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".bsum-*"+filepath.Ext(path))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	bw := bufio.NewWriter(tmp)
+	if err = write(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// historyHeader names the columns of --history.
+var historyHeader = []string{"k", "blocks", "f", "nmse", "stationarity", "grad_norm", "alpha", "gamma", "batch", "elapsed_seconds"}
+
+// writeHistory writes one CSV row per record. blocks are the 1-based
+// indices j of the updated blocks W_j, separated by ';'.
+func writeHistory(w io.Writer, hist []solvers.Record) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(historyHeader); err != nil {
+		return err
+	}
+	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	for _, r := range hist {
+		blocks := make([]string, len(r.Blocks))
+		for i, j := range r.Blocks {
+			blocks[i] = strconv.Itoa(j + 1)
+		}
+		row := []string{
+			strconv.Itoa(r.K), strings.Join(blocks, ";"), num(r.F), num(r.NormMSE),
+			num(r.Stationarity), num(r.GradNorm), num(r.Alpha), num(r.Gamma),
+			strconv.Itoa(r.Batch), num(r.Elapsed.Seconds()),
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// savePlot draws the normalised MSE per iteration on a log scale.
+func savePlot(path string, f *trainFlags, s *trainSetup, hist []solvers.Record) (err error) {
+	x := make([]float64, len(hist))
+	y := make([]float64, len(hist))
+	for i, r := range hist {
+		x[i], y[i] = float64(r.K), r.NormMSE
+	}
+	fig := plotting.Figure{
+		Title:  fmt.Sprintf("%s on %s", s.method, f.data),
+		XLabel: "iteration k",
+		YLabel: "normalised MSE",
+		LogY:   true,
+		Series: []plotting.Series{{Name: strings.ToLower(f.solver), X: x, Y: y}},
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".bsum-*"+filepath.Ext(path))
+	if err != nil {
+		return err
+	}
+	name := tmp.Name()
+	tmp.Close()
+	defer func() {
+		if err != nil {
+			os.Remove(name)
+		}
+	}()
+	if err = fig.SavePNG(name, 6, 4); err != nil {
+		return err
+	}
+	return os.Rename(name, path)
+}
+
+// progress is the progress bar of a training run; the zero value (no bar)
+// does nothing.
+type progress struct {
+	bar  *progressbar.ProgressBar
+	max  int
+	last time.Time
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// newProgress returns a bar on w when w is a terminal and quiet is false.
+func newProgress(w io.Writer, iters int, quiet bool) *progress {
+	if quiet || !isTerminal(w) {
+		return &progress{}
+	}
+	bar := progressbar.NewOptions(iters,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("training"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionSetElapsedTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionClearOnFinish(),
+	)
+	return &progress{bar: bar, max: iters}
+}
+
+// update shows record r, at most ten times a second (and at the last
+// iteration).
+func (p *progress) update(r solvers.Record) {
+	if p.bar == nil {
+		return
+	}
+	if now := time.Now(); now.Sub(p.last) >= 100*time.Millisecond || r.K >= p.max {
+		p.last = now
+		p.bar.Describe(fmt.Sprintf("f=%.4g nmse=%.4g", r.F, r.NormMSE))
+		_ = p.bar.Set(min(r.K, p.max))
+	}
+}
+
+// done removes the bar.
+func (p *progress) done() {
+	if p.bar == nil {
+		return
+	}
+	_ = p.bar.Clear()
+	_ = p.bar.Exit()
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes of the command.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// exitError carries the exit code an error should end the command with.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErrorf reports a usage error (exit code 2).
+func usageErrorf(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// usage marks err as a usage error (exit code 2).
+func usage(err error) error { return &exitError{code: exitUsage, err: err} }
+
+// failure marks err as a runtime failure (exit code 1).
+func failure(err error) error { return &exitError{code: exitFailure, err: err} }
+
+// errReported is returned by a command that has already printed its
+// messages and only needs to set the exit code.
+type errReported struct{ code int }
+
+func (e errReported) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// interruptContext returns a context cancelled by the first Ctrl-C or
+// SIGTERM. After that the signals get their default behaviour back, so a
+// second Ctrl-C kills a program that is slow to stop.
+func interruptContext(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
+}
+
+// run executes the command line args (without the program name) and returns
+// the exit code. It is main without the process: tests call it directly.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRootCmd(stdin, stdout, stderr)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var rep errReported
+	if errors.As(err, &rep) {
+		return rep.code
+	}
+	code := exitUsage // errors cobra returns itself are usage errors
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	fmt.Fprintf(stderr, "bsum: %v\n", err)
+	if code == exitUsage && cmd != nil {
+		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
+	}
+	return code
+}
+
+func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "bsum",
+		Short: "Train neural networks with Block Successive Upper-bound Minimization",
+		Long: `bsum trains neural networks declared as Gorgonia graphs with Block Successive
+Upper-bound Minimization (Ghauch et al., "A Unified Framework for Training
+Neural Networks"), and predicts with the trained models.
+
+Exit codes: 0 success, 1 runtime failure, 2 usage error, 130 interrupted.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.SetOut(stderr)
+			_ = cmd.Help()
+			return usageErrorf("missing command (want train, predict, solvers or version)")
+		},
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage(err) })
+	root.AddCommand(newTrainCmd(), newPredictCmd(), newSolversCmd(), newVersionCmd())
+	return root
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version of bsum",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			v := "(devel)"
+			goVersion := ""
+			if bi, ok := debug.ReadBuildInfo(); ok {
+				if bi.Main.Version != "" {
+					v = bi.Main.Version
+				}
+				goVersion = bi.GoVersion
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "bsum %s %s\n", v, goVersion)
+			return nil
+		},
+	}
+}
