@@ -95,6 +95,12 @@ func (op actOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op actOp) Do(vals ...G.Value) (G.Value, error) {
+	return doElementwise(op, op.kernel, vals)
+}
+
+// doElementwise applies kernel to one float64 tensor or scalar: the Do of
+// both elementwise ops of this package.
+func doElementwise(op fmt.Stringer, kernel func(dst, src []float64), vals []G.Value) (G.Value, error) {
 	if len(vals) != 1 {
 		return nil, fmt.Errorf("layers: %v takes one input, got %d", op, len(vals))
 	}
@@ -106,7 +112,7 @@ func (op actOp) Do(vals ...G.Value) (G.Value, error) {
 		if v.IsScalar() {
 			x, _ := v.ScalarValue().(float64)
 			var out [1]float64
-			op.kernel(out[:], []float64{x})
+			kernel(out[:], []float64{x})
 			return tensor.New(tensor.FromScalar(out[0])), nil
 		}
 		src := v
@@ -119,11 +125,11 @@ func (op actOp) Do(vals ...G.Value) (G.Value, error) {
 		}
 		in := src.Float64s()
 		out := make([]float64, len(in))
-		op.kernel(out, in)
+		kernel(out, in)
 		return tensor.New(tensor.WithShape(v.Shape().Clone()...), tensor.WithBacking(out)), nil
 	case *G.F64:
 		var out [1]float64
-		op.kernel(out[:], []float64{float64(*v)})
+		kernel(out[:], []float64{float64(*v)})
 		return G.NewF64(out[0]), nil
 	default:
 		return nil, fmt.Errorf("layers: %v supports float64 tensors and scalars, got %T", op, vals[0])
@@ -538,38 +544,7 @@ func (op polyOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op polyOp) Do(vals ...G.Value) (G.Value, error) {
-	if len(vals) != 1 {
-		return nil, fmt.Errorf("layers: %v takes one input, got %d", op, len(vals))
-	}
-	switch v := vals[0].(type) {
-	case *tensor.Dense:
-		if v.Dtype() != tensor.Float64 {
-			return nil, fmt.Errorf("layers: %v supports float64 only, got %v", op, v.Dtype())
-		}
-		src := v
-		if v.IsMaterializable() || v.DataOrder().IsColMajor() {
-			m, ok := v.Materialize().(*tensor.Dense)
-			if !ok {
-				return nil, fmt.Errorf("layers: %v: cannot materialise the input", op)
-			}
-			src = m
-		}
-		if v.IsScalar() {
-			x, _ := v.ScalarValue().(float64)
-			var out [1]float64
-			op.Compute(out[:], []float64{x})
-			return tensor.New(tensor.FromScalar(out[0])), nil
-		}
-		in := src.Float64s()
-		out := make([]float64, len(in))
-		op.Compute(out, in)
-		return tensor.New(tensor.WithShape(v.Shape().Clone()...), tensor.WithBacking(out)), nil
-	case *G.F64:
-		var out [1]float64
-		op.Compute(out[:], []float64{float64(*v)})
-		return G.NewF64(out[0]), nil
-	}
-	return nil, fmt.Errorf("layers: %v supports float64 tensors and scalars, got %T", op, vals[0])
+	return doElementwise(op, func(dst, src []float64) { op.Compute(dst, src) }, vals)
 }
 
 // Compute implements graph.FastOp.
