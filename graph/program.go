@@ -370,15 +370,20 @@ func (p *Program) Grad(j int, dst []float64) error {
 	return copyOut(dst, v)
 }
 
-// HVP copies the exact block Hessian-vector product ∇²_{W_j} f · V into dst.
-func (p *Program) HVP(j int, v, dst []float64) error {
+// checkProduct validates the arguments of a curvature-vector product.
+func (p *Program) checkProduct(j int, v, dst []float64) error {
 	if err := p.ready(); err != nil {
 		return err
 	}
 	if err := p.checkBlock(j, v, "direction"); err != nil {
 		return err
 	}
-	if err := p.checkBlock(j, dst, "product buffer"); err != nil {
+	return p.checkBlock(j, dst, "product buffer")
+}
+
+// HVP copies the exact block Hessian-vector product ∇²_{W_j} f · V into dst.
+func (p *Program) HVP(j int, v, dst []float64) error {
+	if err := p.checkProduct(j, v, dst); err != nil {
 		return err
 	}
 	if p.hvp[j] == nil {
@@ -397,13 +402,7 @@ func (p *Program) HVP(j int, v, dst []float64) error {
 // semi-definite curvature of classical Levenberg-Marquardt (for a loss
 // convex in H), plus the Tikhonov term's exact Hessian.
 func (p *Program) GaussNewton(j int, v, dst []float64) error {
-	if err := p.ready(); err != nil {
-		return err
-	}
-	if err := p.checkBlock(j, v, "direction"); err != nil {
-		return err
-	}
-	if err := p.checkBlock(j, dst, "product buffer"); err != nil {
+	if err := p.checkProduct(j, v, dst); err != nil {
 		return err
 	}
 	lam := p.net.blocks[j].Tikhonov
