@@ -109,7 +109,7 @@ func BPCLR(rate float64) BSUM {
 // GD is gradient descent (11): the first-order bound with weight γ and unit
 // step, so W_j ← W_j − γ⁻¹∇_j f (Lemma 2).
 func GD(gamma float64) BSUM {
-	return BSUM{Name: fmt.Sprintf("GD (1/γ=%g)", 1/gamma), Surrogate: surrogate.FirstOrder{Gamma: gamma}, Step: Unit{}, Lemma2: true}
+	return BSUM{Name: fmt.Sprintf("GD (γ=%g)", gamma), Surrogate: surrogate.FirstOrder{Gamma: gamma}, Step: Unit{}, Lemma2: true}
 }
 
 // ProxL1 is the proximal-gradient method for λ‖W_j‖₁ (Appendix A.6): the

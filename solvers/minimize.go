@@ -138,8 +138,10 @@ var ErrNotFinite = errors.New("not finite")
 
 // Minimize runs method m on net and data from weights w0 (nil draws seeded
 // Glorot-normal weights with Settings.Seed). It returns a Result even on
-// error; then Result.Status is Failed (or Canceled) and Result.Weights the
-// last finite weights.
+// error; then Result.Status is Failed and Result.Weights the last finite
+// weights. Cancelling ctx is not an error: the run stops with Status
+// Canceled, a nil error and the weights reached so far (check ctx.Err() or
+// the status to tell an interrupted run from a finished one).
 func Minimize(ctx context.Context, net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*Result, error) {
 	r, err := newRun(net, data, w0, m, s)
 	if err != nil {

@@ -45,7 +45,7 @@ func (f Figure) SavePNG(path string, width, height float64) error {
 	p.Y.Label.Text = f.YLabel
 	if f.LogY {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: 3}
 	}
 	// Convergence curves fall from the top left: the bottom left is the
 	// emptiest corner.
@@ -64,7 +64,7 @@ func (f Figure) SavePNG(path string, width, height float64) error {
 		if len(pts) == 0 {
 			continue
 		}
-		l, err := plotter.NewLine(pts)
+		l, err := plotter.NewLine(decimate(pts, maxPoints))
 		if err != nil {
 			return fmt.Errorf("plotting: series %q: %w", s.Name, err)
 		}
@@ -83,6 +83,44 @@ func (f Figure) SavePNG(path string, width, height float64) error {
 		return fmt.Errorf("plotting: save %s: %w", path, err)
 	}
 	return nil
+}
+
+// maxPoints bounds the points drawn per series: gonum/plot's rasteriser
+// stops long polylines early (a 20,000-point line was drawn only up to its
+// 1,000th point), so longer series are decimated for drawing. The CSV keeps
+// every point.
+const maxPoints = 1000
+
+// decimate keeps, for each of limit/2 consecutive buckets, the points with
+// the smallest and the largest y (in x order), so spikes survive; at most
+// limit+1 points remain.
+func decimate(pts plotter.XYs, limit int) plotter.XYs {
+	if len(pts) <= limit {
+		return pts
+	}
+	buckets := limit / 2
+	out := make(plotter.XYs, 0, limit+1)
+	for b := 0; b < buckets; b++ {
+		lo, hi := b*len(pts)/buckets, (b+1)*len(pts)/buckets
+		imin, imax := lo, lo
+		for i := lo; i < hi; i++ {
+			if pts[i].Y < pts[imin].Y {
+				imin = i
+			}
+			if pts[i].Y > pts[imax].Y {
+				imax = i
+			}
+		}
+		first, second := min(imin, imax), max(imin, imax)
+		out = append(out, pts[first])
+		if second != first {
+			out = append(out, pts[second])
+		}
+	}
+	if last := pts[len(pts)-1]; out[len(out)-1] != last {
+		out = append(out, last)
+	}
+	return out
 }
 
 // WriteCSV writes the series in long form: series,x,y.

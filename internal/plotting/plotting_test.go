@@ -2,6 +2,7 @@ package plotting
 
 import (
 	"bytes"
+	"gonum.org/v1/plot/plotter"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -31,4 +32,28 @@ func TestSavePNGAndCSV(t *testing.T) {
 	assert.Equal(t, "series,iteration,nmse", lines[0])
 	assert.Len(t, lines, 6)
 	assert.Equal(t, "a,3,0.25", lines[3])
+}
+
+func TestDecimateKeepsEndsAndExtremes(t *testing.T) {
+	var pts plotter.XYs
+	for i := 0; i < 20000; i++ {
+		pts = append(pts, plotter.XY{X: float64(i), Y: float64(i % 7)})
+	}
+	pts[12345].Y = 100 // a spike
+	d := decimate(pts, 1000)
+	assert.LessOrEqual(t, len(d), 1001)
+	assert.Equal(t, pts[0], d[0])
+	assert.Equal(t, pts[len(pts)-1], d[len(d)-1])
+	found := false
+	for i, p := range d {
+		if p.Y == 100 {
+			found = true
+		}
+		if i > 0 {
+			assert.Greater(t, p.X, d[i-1].X, "x order kept")
+		}
+	}
+	assert.True(t, found, "the spike survives")
+	short := pts[:10]
+	assert.Equal(t, short, decimate(short, 1000))
 }
