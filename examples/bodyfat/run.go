@@ -175,15 +175,7 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) (*summary,
 		return sum, err
 	}
 	csvPath := filepath.Join(cfg.Out, "figure-"+cfg.Figure+".csv")
-	f, err := os.Create(csvPath)
-	if err != nil {
-		return sum, err
-	}
-	if err := fig.WriteCSV(f); err != nil {
-		f.Close()
-		return sum, err
-	}
-	if err := f.Close(); err != nil {
+	if err := fig.SaveCSV(csvPath); err != nil {
 		return sum, err
 	}
 	sum.Files = []string{png, csvPath}

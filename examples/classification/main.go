@@ -266,7 +266,7 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 					prev = rec.F
 				}
 				sum.Rows = append(sum.Rows, r)
-				fig.Series = append(fig.Series, thinned(s))
+				fig.Series = append(fig.Series, s)
 				s.Name = t.name + " " + s.Name
 				all.Series = append(all.Series, s)
 			}
@@ -305,7 +305,7 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 
 	all.XLabel, all.YLabel = "iteration", "f"
 	sum.CSV = filepath.Join(cfg.Out, "curves.csv")
-	if err := writeCSV(sum.CSV, all); err != nil {
+	if err := all.SaveCSV(sum.CSV); err != nil {
 		return sum, err
 	}
 	fmt.Fprintf(w, "objective curves: %s (all runs), %s\n", sum.CSV, strings.Join(sum.PNGs, ", "))
@@ -492,43 +492,4 @@ func objective(net *graph.Net, data solvers.Data, w graph.Weights) (float64, err
 		return 0, err
 	}
 	return p.Objective()
-}
-
-// writeCSV writes the figure's curves to path.
-func writeCSV(path string, fig plotting.Figure) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("writing the curves: %w", err)
-	}
-	defer func() {
-		if cerr := f.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("writing the curves: %w", cerr)
-		}
-	}()
-	if err := fig.WriteCSV(f); err != nil {
-		return fmt.Errorf("writing the curves to %s: %w", path, err)
-	}
-	return nil
-}
-
-// maxPlotPoints bounds the points per curve drawn in a PNG: the plotting
-// package's PNG renderer draws lines of several thousand points truncated,
-// so longer curves are thinned for the plot (the CSV keeps every point).
-const maxPlotPoints = 1000
-
-// thinned returns s with at most maxPlotPoints points, evenly spaced in
-// index, keeping the first and the last.
-func thinned(s plotting.Series) plotting.Series {
-	n := len(s.X)
-	if n <= maxPlotPoints {
-		return s
-	}
-	out := plotting.Series{Name: s.Name}
-	step := float64(n-1) / float64(maxPlotPoints-1)
-	for i := 0; i < maxPlotPoints; i++ {
-		k := int(math.Round(float64(i) * step))
-		out.X = append(out.X, s.X[k])
-		out.Y = append(out.Y, s.Y[k])
-	}
-	return out
 }

@@ -422,58 +422,16 @@ func writeOutputs(cfg config, sum *summary) error {
 	sum.CSV = filepath.Join(cfg.Out, "curves.csv")
 	sum.PlotF = filepath.Join(cfg.Out, "f.png")
 	sum.PlotGap = filepath.Join(cfg.Out, "gap.png")
-	if err := writeCSV(sum.CSV, fig); err != nil {
+	if err := fig.SaveCSV(sum.CSV); err != nil {
 		return err
 	}
 	for _, pf := range []struct {
 		fig  plotting.Figure
 		path string
 	}{{fig, sum.PlotF}, {gap, sum.PlotGap}} {
-		for i, s := range pf.fig.Series {
-			pf.fig.Series[i] = thinned(s)
-		}
 		if err := pf.fig.SavePNG(pf.path, 7, 4.5); err != nil {
 			return fmt.Errorf("writing the plot: %w", err)
 		}
 	}
 	return nil
-}
-
-// writeCSV writes the figure's curves to path.
-func writeCSV(path string, fig plotting.Figure) (err error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("writing the curves: %w", err)
-	}
-	defer func() {
-		if cerr := f.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("writing the curves: %w", cerr)
-		}
-	}()
-	if err := fig.WriteCSV(f); err != nil {
-		return fmt.Errorf("writing the curves to %s: %w", path, err)
-	}
-	return nil
-}
-
-// maxPlotPoints bounds the points per curve drawn in a PNG: the plotting
-// package's PNG renderer draws lines of several thousand points truncated,
-// so longer curves are thinned for the plot (the CSV keeps every point).
-const maxPlotPoints = 1000
-
-// thinned returns s with at most maxPlotPoints points, evenly spaced in
-// index, keeping the first and the last.
-func thinned(s plotting.Series) plotting.Series {
-	n := len(s.X)
-	if n <= maxPlotPoints {
-		return s
-	}
-	out := plotting.Series{Name: s.Name}
-	step := float64(n-1) / float64(maxPlotPoints-1)
-	for i := 0; i < maxPlotPoints; i++ {
-		k := int(math.Round(float64(i) * step))
-		out.X = append(out.X, s.X[k])
-		out.Y = append(out.Y, s.Y[k])
-	}
-	return out
 }

@@ -8,6 +8,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"os"
 	"strconv"
 
 	"gonum.org/v1/plot"
@@ -139,4 +140,21 @@ func (f Figure) WriteCSV(w io.Writer) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// SaveCSV writes the series to path (see WriteCSV).
+func (f Figure) SaveCSV(path string) (err error) {
+	fh, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("plotting: %w", err)
+	}
+	defer func() {
+		if cerr := fh.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("plotting: %w", cerr)
+		}
+	}()
+	if err := f.WriteCSV(fh); err != nil {
+		return fmt.Errorf("plotting: writing %s: %w", path, err)
+	}
+	return nil
 }
