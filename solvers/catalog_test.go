@@ -1,11 +1,15 @@
 package solvers_test
 
 import (
+	"context"
+	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bsum-go/bsum/models"
 	"github.com/bsum-go/bsum/solvers"
 )
 
@@ -67,4 +71,25 @@ func TestByNameOptions(t *testing.T) {
 	m, err = solvers.ByName("BP", solvers.Options{Step: solvers.Armijo{}})
 	require.NoError(t, err)
 	assert.Equal(t, "Armijo backtracking", m.Step.Name())
+}
+
+func TestObjectiveMatchesResult(t *testing.T) {
+	spec := models.MLP("tanh", 3, 3, 1)
+	spec.L1, spec.Tikhonov = 0.01, 0.001
+	net, err := spec.Net()
+	require.NoError(t, err)
+	data := randData(rand.New(rand.NewPCG(2, 2)), 3, 1, 20)
+	res, err := solvers.Minimize(context.Background(), net, data, nil, solvers.GD(2), solvers.Settings{MaxIter: 5})
+	require.NoError(t, err)
+	f, err := solvers.Objective(net, data, res.Weights)
+	require.NoError(t, err)
+	assert.InDelta(t, res.F, f, 1e-14)
+	var l1 float64
+	for _, b := range res.Weights {
+		for _, v := range b {
+			l1 += 0.01 * math.Abs(v)
+		}
+	}
+	smooth := objective(t, net, data, res.Weights)
+	assert.InDelta(t, smooth+l1, f, 1e-14, "L1 terms included")
 }

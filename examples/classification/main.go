@@ -246,7 +246,7 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 				if t.classes > 2 {
 					r.Labels = "one-hot"
 				}
-				if r.F0, err = objective(net, data, w0); err != nil {
+				if r.F0, err = solvers.Objective(net, data, w0); err != nil {
 					return sum, fmt.Errorf("%s, loss %s: initial objective: %w", t.name, lc.loss, err)
 				}
 				if r.TrainAcc, err = accuracy(net, res.Weights, t.train, lc); err != nil {
@@ -477,19 +477,4 @@ func accuracy(net *graph.Net, w graph.Weights, s *dataset.Set, lc lossCase) (flo
 		}
 	}
 	return float64(correct) / float64(s.N), nil
-}
-
-// objective is f(w) on the training data.
-func objective(net *graph.Net, data solvers.Data, w graph.Weights) (float64, error) {
-	p, err := net.Program(data.N)
-	if err != nil {
-		return 0, err
-	}
-	if err := p.SetBatch(data.X, data.Y); err != nil {
-		return 0, err
-	}
-	if err := p.SetWeights(w); err != nil {
-		return 0, err
-	}
-	return p.Objective()
 }

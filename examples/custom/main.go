@@ -251,7 +251,7 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 	fmt.Fprintf(w, "LM and BP do not ask for one: their surrogates do not need a convex block.\n\n")
 
 	fig := plotting.Figure{Title: "Residual network on BodyFat: objective f (log scale)", XLabel: "iteration", YLabel: "f", LogY: true}
-	f0, err := objective(net, data, w0)
+	f0, err := solvers.Objective(net, data, w0)
 	if err != nil {
 		return sum, fmt.Errorf("initial objective: %w", err)
 	}
@@ -299,21 +299,6 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 	}
 	fmt.Fprintf(w, "curves: %s, %s\n", sum.CSV, sum.PNG)
 	return sum, nil
-}
-
-// objective is f(w) on data.
-func objective(net *graph.Net, data solvers.Data, w graph.Weights) (float64, error) {
-	p, err := net.Program(data.N)
-	if err != nil {
-		return 0, err
-	}
-	if err := p.SetBatch(data.X, data.Y); err != nil {
-		return 0, err
-	}
-	if err := p.SetWeights(w); err != nil {
-		return 0, err
-	}
-	return p.Objective()
 }
 
 // rmsePercent is the root-mean-square error of the network on set in the

@@ -274,7 +274,7 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 func train(ctx context.Context, net *graph.Net, data solvers.Data, w0 graph.Weights, m solvers.BSUM, iters int, seed uint64) (method, error) {
 	out := method{Name: m.String()}
 	var err error
-	if out.F0, err = objective(net, data, w0); err != nil {
+	if out.F0, err = solvers.Objective(net, data, w0); err != nil {
 		return out, fmt.Errorf("initial objective: %w", err)
 	}
 	res, err := solvers.Minimize(ctx, net, data, w0, m, solvers.Settings{MaxIter: iters, Seed: seed})
@@ -320,21 +320,6 @@ func synthetic(rng *rand.Rand, in, out, n int, noise float64) solvers.Data {
 		}
 	}
 	return d
-}
-
-// objective is f(w) on the data.
-func objective(net *graph.Net, data solvers.Data, w graph.Weights) (float64, error) {
-	p, err := net.Program(data.N)
-	if err != nil {
-		return 0, err
-	}
-	if err := p.SetBatch(data.X, data.Y); err != nil {
-		return 0, err
-	}
-	if err := p.SetWeights(w); err != nil {
-		return 0, err
-	}
-	return p.Objective()
 }
 
 // curvatureBound returns max_j λ_max(∇²_j f(w)), the largest eigenvalue of

@@ -273,7 +273,7 @@ func describe(net *graph.Net) string {
 func trainOne(ctx context.Context, net *graph.Net, train, test solvers.Data, w0 graph.Weights, m solvers.BSUM, iters int, seed uint64) (result, error) {
 	r := result{Solver: m.String(), MaxToeplitzDev: math.NaN(), DenseDev: math.NaN()}
 	var err error
-	if r.F0, err = objective(net, train, w0); err != nil {
+	if r.F0, err = solvers.Objective(net, train, w0); err != nil {
 		return r, fmt.Errorf("initial objective: %w", err)
 	}
 	res, err := solvers.Minimize(ctx, net, train, w0, m, solvers.Settings{MaxIter: iters, Seed: seed})
@@ -318,21 +318,6 @@ func toeplitzDistance(s layers.ToeplitzSet, wj []float64) float64 {
 		d += (wj[i] - p[i]) * (wj[i] - p[i])
 	}
 	return math.Sqrt(d)
-}
-
-// objective is f(w) on data.
-func objective(net *graph.Net, data solvers.Data, w graph.Weights) (float64, error) {
-	p, err := net.Program(data.N)
-	if err != nil {
-		return 0, err
-	}
-	if err := p.SetBatch(data.X, data.Y); err != nil {
-		return 0, err
-	}
-	if err := p.SetWeights(w); err != nil {
-		return 0, err
-	}
-	return p.Objective()
 }
 
 // signals draws n clean signals y_c(i) = Σ_{k=1..4} (a_k cos + b_k sin)(2πki/d)
