@@ -38,6 +38,7 @@ type machine struct {
 	static []bool // value depends only on shapes (sizeOp, constants)
 	args   [][][]float64
 	vargs  [][]G.Value
+	stack  []int // scratch for invalidateFrom
 }
 
 func newMachine(g *G.ExprGraph) (*machine, error) {
@@ -124,7 +125,8 @@ func (m *machine) touched(n *G.Node) {
 }
 
 func (m *machine) invalidateFrom(i int) {
-	stack := append([]int(nil), m.parents[i]...)
+	stack := append(m.stack[:0], m.parents[i]...)
+	defer func() { m.stack = stack[:0] }()
 	for len(stack) > 0 {
 		p := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
