@@ -122,6 +122,7 @@ def env_info():
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE") or "unset (autodetect)",
         "LD_LIBRARY_PATH": os.environ.get("LD_LIBRARY_PATH", ""),
         "blas": BLAS["summary"] if BLAS else None,
+        "setup": os.environ.get("BENCH_SETUP"),
         "run": os.environ.get("BENCH_RUN"),
         # 1/5/15-min load average when the record was written: this is a
         # shared 2-core box, so other work skews numbers.
