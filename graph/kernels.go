@@ -296,36 +296,14 @@ func matMulKernel(str string, sa, sb, sc []int) kernel {
 		return func(dst []float64, in [][]float64) {
 			a, b := in[0], in[1]
 			for i := 0; i < m; i++ {
-				c := dst[i*n : (i+1)*n]
-				clear(c)
-				for p := 0; p < k; p++ {
-					s := a[i*k+p]
-					if s == 0 {
-						continue
-					}
-					row := b[p*n : (p+1)*n]
-					for j, v := range row {
-						c[j] += s * v
-					}
-				}
+				axpyRows(dst[i*n:(i+1)*n], b, n, k, func(p int) float64 { return a[i*k+p] })
 			}
 		}
 	case ta && !tb: // A is k×m: C[i,:] = Σ_p A[p,i] B[p,:]
 		return func(dst []float64, in [][]float64) {
 			a, b := in[0], in[1]
 			for i := 0; i < m; i++ {
-				c := dst[i*n : (i+1)*n]
-				clear(c)
-				for p := 0; p < k; p++ {
-					s := a[p*m+i]
-					if s == 0 {
-						continue
-					}
-					row := b[p*n : (p+1)*n]
-					for j, v := range row {
-						c[j] += s * v
-					}
-				}
+				axpyRows(dst[i*n:(i+1)*n], b, n, k, func(p int) float64 { return a[p*m+i] })
 			}
 		}
 	case !ta && tb: // B is n×k: C[i,j] = A[i,:]·B[j,:]
@@ -334,12 +312,7 @@ func matMulKernel(str string, sa, sb, sc []int) kernel {
 			for i := 0; i < m; i++ {
 				ar := a[i*k : (i+1)*k]
 				for j := 0; j < n; j++ {
-					br := b[j*k : (j+1)*k]
-					var s float64
-					for p, v := range ar {
-						s += v * br[p]
-					}
-					dst[i*n+j] = s
+					dst[i*n+j] = dot4(ar, b[j*k:(j+1)*k])
 				}
 			}
 		}
@@ -357,6 +330,46 @@ func matMulKernel(str string, sa, sb, sc []int) kernel {
 			}
 		}
 	}
+}
+
+// axpyRows sets c = Σ_p coef(p)·B[p,:] for the k rows of B (each n long),
+// four rows per pass over c so that c is loaded and stored k/4 times.
+func axpyRows(c, b []float64, n, k int, coef func(p int) float64) {
+	clear(c)
+	p := 0
+	for ; p+4 <= k; p += 4 {
+		s0, s1, s2, s3 := coef(p), coef(p+1), coef(p+2), coef(p+3)
+		b0 := b[p*n : (p+1)*n][:len(c)]
+		b1 := b[(p+1)*n : (p+2)*n][:len(c)]
+		b2 := b[(p+2)*n : (p+3)*n][:len(c)]
+		b3 := b[(p+3)*n : (p+4)*n][:len(c)]
+		for j := range c {
+			c[j] += s0*b0[j] + s1*b1[j] + s2*b2[j] + s3*b3[j]
+		}
+	}
+	for ; p < k; p++ {
+		s, row := coef(p), b[p*n : (p+1)*n][:len(c)]
+		for j := range c {
+			c[j] += s * row[j]
+		}
+	}
+}
+
+// dot4 is x·y with four independent accumulators.
+func dot4(x, y []float64) float64 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3 float64
+	p := 0
+	for ; p+4 <= len(x); p += 4 {
+		s0 += x[p] * y[p]
+		s1 += x[p+1] * y[p+1]
+		s2 += x[p+2] * y[p+2]
+		s3 += x[p+3] * y[p+3]
+	}
+	for ; p < len(x); p++ {
+		s0 += x[p] * y[p]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // repeatKernel broadcasts a value along axes of size one.

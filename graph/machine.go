@@ -154,6 +154,36 @@ func (m *machine) eval(n *G.Node) (G.Value, error) {
 	return m.vals[i], nil
 }
 
+// evalCopy evaluates n and copies its value into dst (which must have its
+// size), without reflecting on the value's type.
+func (m *machine) evalCopy(n *G.Node, dst []float64) error {
+	i, ok := m.index[n]
+	if !ok {
+		return fmt.Errorf("graph: node %v is not in the compiled graph", n)
+	}
+	if err := m.evalIndex(i); err != nil {
+		return err
+	}
+	b := m.bufs[i]
+	if b == nil {
+		return copyOut(dst, m.vals[i])
+	}
+	if len(b) != len(dst) {
+		return fmt.Errorf("graph: value of %v has %d entries, destination %d", n, len(b), len(dst))
+	}
+	copy(dst, b)
+	return nil
+}
+
+// evalScalar evaluates a scalar node.
+func (m *machine) evalScalar(n *G.Node) (float64, error) {
+	var v [1]float64
+	if err := m.evalCopy(n, v[:]); err != nil {
+		return 0, err
+	}
+	return v[0], nil
+}
+
 func (m *machine) evalIndex(i int) error {
 	if m.valid[i] {
 		return nil

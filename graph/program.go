@@ -321,11 +321,7 @@ func (p *Program) Objective() (float64, error) {
 	if err := p.ready(); err != nil {
 		return 0, err
 	}
-	v, err := p.m.eval(p.f)
-	if err != nil {
-		return 0, err
-	}
-	return scalarOf(v)
+	return p.m.evalScalar(p.f)
 }
 
 // DataLoss returns ℓ(H(X), Y) alone.
@@ -333,11 +329,7 @@ func (p *Program) DataLoss() (float64, error) {
 	if err := p.ready(); err != nil {
 		return 0, err
 	}
-	v, err := p.m.eval(p.loss)
-	if err != nil {
-		return 0, err
-	}
-	return scalarOf(v)
+	return p.m.evalScalar(p.loss)
 }
 
 // Output copies H(X) (dJ×B, row-major) into dst.
@@ -348,11 +340,7 @@ func (p *Program) Output(dst []float64) error {
 	if len(dst) != p.net.out*p.batch {
 		return fmt.Errorf("graph: output buffer has %d values, want %d×%d: %w", len(dst), p.net.out, p.batch, ErrShape)
 	}
-	v, err := p.m.eval(p.h)
-	if err != nil {
-		return err
-	}
-	return copyOut(dst, v)
+	return p.m.evalCopy(p.h, dst)
 }
 
 // Grad copies ∇_{W_j} f into dst (row-major, the block's shape).
@@ -363,11 +351,7 @@ func (p *Program) Grad(j int, dst []float64) error {
 	if err := p.checkBlock(j, dst, "gradient buffer"); err != nil {
 		return err
 	}
-	v, err := p.m.eval(p.grad[j])
-	if err != nil {
-		return err
-	}
-	return copyOut(dst, v)
+	return p.m.evalCopy(p.grad[j], dst)
 }
 
 // checkProduct validates the arguments of a curvature-vector product.
@@ -391,11 +375,7 @@ func (p *Program) HVP(j int, v, dst []float64) error {
 		return nil
 	}
 	setInput(p.m, p.v[j], v)
-	val, err := p.m.eval(p.hvp[j])
-	if err != nil {
-		return err
-	}
-	return copyOut(dst, val)
+	return p.m.evalCopy(p.hvp[j], dst)
 }
 
 // GaussNewton copies J_jᵀ ∇²_H ℓ J_j V + 2λ_j V into dst: the positive

@@ -465,12 +465,15 @@ func (op actOp) kernel(dst, src []float64) {
 
 // logistic is 1/(1+e^{−x}), evaluated without overflow for any x.
 func logistic(x float64) float64 {
-	e := math.Exp(-math.Abs(x))
-	r := 1 / (1 + e)
-	if x < 0 {
-		r *= e
+	// 1/(1+e^{−x}) has no cancellation for any x: for x < 0 the
+	// denominator is dominated by e^{−x} and the quotient keeps full
+	// relative precision. Clamping at −708 only avoids overflow (σ(−708) ≈
+	// 3e-308); the rarely taken branch keeps the loop free of the sign
+	// branch that random inputs mispredict half the time.
+	if x < -708 {
+		x = -708
 	}
-	return r
+	return 1 / (1 + math.Exp(-x))
 }
 
 // logistic1 is σ'(x) = σ(x)σ(−x) = e/(1+e)², e = exp(−|x|): exact in the tails.

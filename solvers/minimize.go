@@ -379,7 +379,7 @@ func (r *run) run(ctx context.Context) (*Result, error) {
 		for _, u := range ups {
 			wj := r.w[u.j]
 			for i := range wj {
-				wj[i] += u.alpha * (u.d[i] - wj[i])
+				wj[i] = (1-u.alpha)*wj[i] + u.alpha*u.d[i] // exactly D_j when α = 1
 			}
 			if !graph.Weights([][]float64{wj}).AllFinite() {
 				return fail(fmt.Errorf("solvers: iteration %d, block %q: update produced a non-finite weight (α=%g): %w", k, r.net.Blocks()[u.j].Name, u.alpha, ErrNotFinite))
