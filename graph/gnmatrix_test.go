@@ -14,9 +14,10 @@ import (
 	"github.com/bsum-go/bsum/losses"
 )
 
-// The one-pass Gauss-Newton matrix of a declared chain equals the matrix
-// assembled column by column from Gauss-Newton products.
-func TestGaussNewtonMatrixOnePassMatchesProducts(t *testing.T) {
+// The one-pass Gauss-Newton matrix and the pre-activation Hessian of a
+// declared chain equal the matrices assembled column by column from
+// Gauss-Newton products and Hessian-vector products.
+func TestCurvatureMatricesOnePassMatchProducts(t *testing.T) {
 	type tc struct {
 		loss  graph.Loss
 		out   int
@@ -85,6 +86,15 @@ func TestGaussNewtonMatrixOnePassMatchesProducts(t *testing.T) {
 					e[k] = 0
 					for i := 0; i < n; i++ {
 						require.InDelta(t, col[i], fast[i*n+k], 1e-12*math.Max(1, math.Abs(col[i])), "block %s (%d,%d)", blk.Name, i, k)
+					}
+				}
+				require.NoError(t, p.Hessian(j, fast))
+				for k := 0; k < n; k++ {
+					e[k] = 1
+					require.NoError(t, p.HVP(j, e, col))
+					e[k] = 0
+					for i := 0; i < n; i++ {
+						require.InDelta(t, col[i], fast[i*n+k], 1e-12*math.Max(1, math.Abs(col[i])), "Hessian block %s (%d,%d)", blk.Name, i, k)
 					}
 				}
 			}

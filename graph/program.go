@@ -52,6 +52,9 @@ type Program struct {
 	// fastGN[j] assembles block j's Gauss-Newton matrix in one pass
 	// (nil: product by product).
 	fastGN []*gnAssembly
+	// fastH[j] assembles block j's exact Hessian from pre-activation
+	// curvature (nil: column by column from HVPs).
+	fastH []*hessAssembly
 	tmpOut []float64
 }
 
@@ -175,6 +178,9 @@ func compile(n *Net, b *Builder, h *G.Node, batch int) (p *Program, err error) {
 				}
 				p.fastGN[l.block] = &gnAssembly{delta: d[0], z: l.Z}
 			}
+			if p.fastH, err = preActivationHessians(g, f, one, b, n); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if p.m, err = newMachine(g); err != nil {
@@ -182,6 +188,11 @@ func compile(n *Net, b *Builder, h *G.Node, batch int) (p *Program, err error) {
 	}
 	for _, in := range append([]*input{p.x, p.y, p.u, p.hl, p.c}, append(p.w, p.v...)...) {
 		p.m.bind(in.node, in.val)
+	}
+	for _, a := range p.fastH {
+		if a != nil {
+			p.m.bind(a.dir.node, a.dir.val)
+		}
 	}
 	return p, nil
 }
@@ -431,9 +442,15 @@ func (p *Program) GaussNewton(j int, v, dst []float64) error {
 }
 
 // Hessian fills dst (p×p row-major, p = block size) with the explicit block
-// Hessian ∇²_{W_j} f, assembled column by column from Hessian-vector products
-// with unit vectors and symmetrised. Intended for small blocks.
+// Hessian ∇²_{W_j} f, symmetrised. For a layer of a declared chain with a
+// loss that is a sum of per-sample terms it is assembled from the
+// pre-activation curvature (d_j sweeps instead of p); otherwise column by
+// column from Hessian-vector products with unit vectors. Intended for small
+// blocks.
 func (p *Program) Hessian(j int, dst []float64) error {
+	if j >= 0 && j < len(p.fastH) && p.fastH[j] != nil {
+		return p.assembleHessian(j, dst)
+	}
 	return p.explicit(j, dst, p.HVP)
 }
 
