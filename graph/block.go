@@ -129,3 +129,12 @@ func (b Ball) String() string { return "frobenius ball" }
 
 // Bounds returns Lo and Hi.
 func (b Box) Bounds() (lo, hi float64) { return b.Lo, b.Hi }
+
+// Subspace marks a Set that is a linear subspace: its Project is then the
+// orthogonal projector P (linear, self-adjoint, idempotent). Solvers use it
+// to minimise quadratic models within the subspace directly (projected
+// conjugate gradients) instead of by an inner projected method.
+type Subspace interface {
+	Set
+	LinearSubspace()
+}

@@ -136,3 +136,9 @@ func Conv(b *graph.Builder, name string, out int, x *G.Node, act Activation, opt
 	cfg.block = append(cfg.block, graph.WithSet(ToeplitzSet{Rows: out, Cols: in})) // the set cannot be overridden
 	return layer(b, "conv", name, out, x, act, cfg)
 }
+
+// LinearSubspace marks the circular-convolution matrices as a linear
+// subspace (graph.Subspace): Project is the orthogonal projector onto it.
+func (ToeplitzSet) LinearSubspace() {}
+
+var _ graph.Subspace = ToeplitzSet{}

@@ -504,3 +504,50 @@ func ExampleMinimize() {
 	fmt.Printf("%s after %d iterations; normalised MSE below 0.5: %v\n", res.Status, len(res.History), res.NormMSE < 0.5)
 	// Output: iteration limit after 40 iterations; normalised MSE below 0.5: true
 }
+
+// On a linear-subspace block (Toeplitz), the second-order direction is the
+// minimiser of the quadratic model over the subspace: it lies in the
+// subspace and the projected model gradient vanishes there.
+func TestSecondOrderOnToeplitzSubspace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 14))
+	net, err := models.Conv("tanh", 6, 6, 3).Net()
+	require.NoError(t, err)
+	data := randData(rng, 6, 3, 30)
+	w0 := net.Init(rng)
+	const gamma = 0.5
+	m := solvers.BSUM{Surrogate: &surrogate.SecondOrder{Gamma: gamma, Curvature: surrogate.GaussNewton}, Step: solvers.Unit{}, Lemma2: true}
+	res, err := solvers.Minimize(context.Background(), net, data, w0, m, solvers.Settings{MaxIter: 1})
+	require.NoError(t, err)
+	blk := net.Blocks()[0]
+	set := blk.Set.(layers.ToeplitzSet)
+	d := res.Weights[0]
+	proj := append([]float64(nil), d...)
+	set.Project(proj)
+	assert.InDeltaSlice(t, d, proj, 1e-14, "direction on the subspace")
+	p, err := net.Program(data.N)
+	require.NoError(t, err)
+	require.NoError(t, p.SetBatch(data.X, data.Y))
+	require.NoError(t, p.SetWeights(w0))
+	g := make([]float64, blk.Size())
+	require.NoError(t, p.Grad(0, g))
+	step := make([]float64, blk.Size())
+	for i := range step {
+		step[i] = d[i] - w0[0][i]
+	}
+	cs := make([]float64, blk.Size())
+	require.NoError(t, p.GaussNewton(0, step, cs))
+	grad := make([]float64, blk.Size())
+	for i := range grad {
+		grad[i] = g[i] + cs[i] + gamma*step[i]
+	}
+	set.Project(grad)
+	assert.Less(t, norm2(grad), 1e-8*math.Max(1, norm2(g)), "projected model gradient vanishes")
+}
+
+func norm2(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += v * v
+	}
+	return math.Sqrt(s)
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/bsum-go/bsum/graph"
 )
 
 // Curvature selects the curvature matrix C of the second-order bound.
@@ -300,13 +302,46 @@ func (s SecondOrder) solve(ctx context.Context, p Problem, d []float64, gamma fl
 		maxInner = 2000
 	}
 	constrained := m.lambda > 0 || m.set != nil
+	sub, isSub := m.set.(graph.Subspace)
+	subspace := isSub && m.lambda == 0
 	newton := make([]float64, n)
 	for try := 0; try <= maxRaises; try++ {
 		if try > 0 {
 			gamma *= raiseFactor
 		}
 		m.gamma = gamma
-		if explicit {
+		if subspace {
+			// W0 lies in the subspace S = range(P): the minimiser of the
+			// model over S is W0 − s with P(C + γI)P s = P∇f, s ∈ S, which
+			// conjugate gradients solve within S in at most dim S steps.
+			pg := append([]float64(nil), g...)
+			sub.Project(pg)
+			tmp := make([]float64, n)
+			op := func(v, dst []float64) error {
+				copy(tmp, v)
+				sub.Project(tmp)
+				if err := m.apply(tmp, dst); err != nil {
+					return err
+				}
+				sub.Project(dst)
+				return nil
+			}
+			res, err := conjGrad(ctx, op, pg, newton, cgTol, cgMax)
+			m.inner += res.iters
+			if err != nil {
+				return Info{}, fmt.Errorf("surrogate: block %d: projected conjugate gradients: %w", p.Index(), err)
+			}
+			if res.negCurv {
+				continue
+			}
+			if gx := dot(pg, newton); !(gx > 0) && norm2(pg) > 0 {
+				continue
+			}
+			for i := range newton {
+				d[i] = w0[i] - newton[i]
+			}
+			sub.Project(d)
+		} else if explicit {
 			if !cholesky(c.chol, c.mat, n, gamma) {
 				continue
 			}
@@ -328,7 +363,9 @@ func (s SecondOrder) solve(ctx context.Context, p Problem, d []float64, gamma fl
 		for i := range newton {
 			newton[i] = w0[i] - newton[i]
 		}
-		if constrained {
+		if subspace {
+			// d is already the minimiser over the subspace.
+		} else if constrained {
 			err := m.constrained(ctx, newton, d, innerTol, maxInner)
 			if errors.Is(err, errNegCurv) {
 				continue
