@@ -104,6 +104,7 @@ func (b Box) Project(w []float64) {
 	}
 }
 
+// String names the set.
 func (b Box) String() string { return "box" }
 
 // Ball is the Frobenius-norm ball {W : ‖W‖_F ≤ Radius}.
@@ -125,6 +126,7 @@ func (b Ball) Project(w []float64) {
 	}
 }
 
+// String names the set.
 func (b Ball) String() string { return "frobenius ball" }
 
 // Bounds returns Lo and Hi.
