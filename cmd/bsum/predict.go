@@ -59,7 +59,10 @@ func predict(cmd *cobra.Command, modelPath, dataPath, outPath string) error {
 	if m.Scaler == nil {
 		return failure(fmt.Errorf("%s has no data scaler, so its inputs and outputs cannot be mapped to data units; save it with 'bsum train --save'", modelPath))
 	}
-	tab, err := loadTable(dataPath, cmd.InOrStdin())
+	tab, err := loadTable(dataPath, cmd.InOrStdin(), m.Scaler.FeatureNames)
+	if errors.Is(err, dataset.ErrUnknownColumn) {
+		return failure(fmt.Errorf("%w; the model needs the columns %s", err, strings.Join(m.Scaler.FeatureNames, ", ")))
+	}
 	if err != nil {
 		return failure(dataError(dataPath, err))
 	}

@@ -135,6 +135,9 @@ func badInputCases(t *testing.T, dir, model string) []badInputCase {
 	wrongFormat := writeFile(t, dir, "wrongformat.json", `{"format":"something-else","version":1,"spec":{"sizes":[2,1],"loss":"l2"},"weights":[[1,2]]}`)
 	missingFeature := writeBodyFatRows(t, dir, 3, "Height")
 	newData := writeBodyFatRows(t, dir, 4)
+	features := strings.Join(dataset.BodyFatFeatures(), ",")
+	row := "40,180,70,38,100,90,100,60,38,23,32,29,18"
+	badFeatures := writeFile(t, dir, "bad-features.csv", "id,"+features+"\nA1,"+row+"\nA2,"+strings.Replace(row, "180", "heavy", 1)+"\n")
 	missing := filepath.Join(dir, "does-not-exist.csv")
 
 	train := func(extra ...string) []string {
@@ -178,7 +181,8 @@ func badInputCases(t *testing.T, dir, model string) []badInputCase {
 		{"predict wrong format", []string{"predict", "--model", wrongFormat, "--data", newData}, 1, []string{"wrongformat.json", `"something-else"`}},
 		{"predict missing model file", []string{"predict", "--model", filepath.Join(dir, "none.json"), "--data", newData}, 1, []string{"none.json", "not found"}},
 		{"predict missing feature column", []string{"predict", "--model", model, "--data", missingFeature}, 1, []string{`"Height"`, "unknown column", "needs the columns"}},
-		{"predict bad csv", []string{"predict", "--model", model, "--data", nonNumeric}, 1, []string{"nonnumeric.csv:3", "column 2"}},
+		{"predict bad csv", []string{"predict", "--model", model, "--data", badFeatures}, 1, []string{"bad-features.csv:3", "column 3", `"Weight"`, "not a number"}},
+		{"predict csv without the model's columns", []string{"predict", "--model", model, "--data", nonNumeric}, 1, []string{"nonnumeric.csv:1", `"Age"`, "needs the columns"}},
 		{"predict missing model flag", []string{"predict", "--data", newData}, 2, []string{"missing --model"}},
 		{"predict missing data flag", []string{"predict", "--model", model}, 2, []string{"missing --data"}},
 		{"unknown command", []string{"fit"}, 2, []string{`unknown command "fit"`}},
@@ -414,4 +418,20 @@ func checkPNG(t *testing.T, path string) {
 	require.NoError(t, err)
 	assert.Positive(t, img.Bounds().Dx())
 	assert.Positive(t, img.Bounds().Dy())
+}
+
+// Columns the model does not use may hold text: predict reads only the
+// model's feature columns.
+func TestPredictIgnoresOtherColumns(t *testing.T) {
+	dir := t.TempDir()
+	model := trainModel(t, dir)
+	features := strings.Join(dataset.BodyFatFeatures(), ",")
+	row := "40,180,70,38,100,90,100,60,38,23,32,29,18"
+	data := writeFile(t, dir, "with-ids.csv", "id,note,"+features+"\nA1,first visit,"+row+"\nA2,\"second, later\","+row+"\n")
+	var out, errb bytes.Buffer
+	code := run(context.Background(), []string{"predict", "--model", model, "--data", data}, strings.NewReader(""), &out, &errb)
+	require.Equal(t, 0, code, errb.String())
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 3)
+	assert.Equal(t, lines[1], lines[2], "same features, same prediction")
 }

@@ -264,7 +264,11 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 	}
 
 	// The data.
-	tab, err := loadTable(f.data, cmd.InOrStdin())
+	var columns []string // with --features, other columns need not be numeric
+	if len(f.features) > 0 {
+		columns = append(append(columns, f.features...), f.target)
+	}
+	tab, err := loadTable(f.data, cmd.InOrStdin(), columns)
 	if err != nil {
 		return nil, failure(dataError(f.data, err))
 	}
@@ -425,12 +429,18 @@ func activationParams(a layers.Activation) []float64 {
 }
 
 // loadTable reads --data: the embedded BodyFat set, standard input or a file.
-func loadTable(path string, stdin io.Reader) (*dataset.Table, error) {
-	switch path {
-	case bodyFatName:
+// loadTable reads the --data table. With columns, only those are parsed
+// and the file's other columns may hold anything (ids, dates, notes).
+func loadTable(path string, stdin io.Reader, columns []string) (*dataset.Table, error) {
+	switch {
+	case path == bodyFatName:
 		return dataset.BodyFat()
-	case "-":
+	case path == "-" && columns != nil:
+		return dataset.ReadCSVColumns(stdin, "<stdin>", columns)
+	case path == "-":
 		return dataset.ReadCSV(stdin, "<stdin>")
+	case columns != nil:
+		return dataset.LoadCSVColumns(path, columns)
 	}
 	return dataset.LoadCSV(path)
 }

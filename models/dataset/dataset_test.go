@@ -531,3 +531,24 @@ func FuzzReadCSV(f *testing.F) {
 		_, _ = tab.Build(Config{Targets: tab.Columns[:1]})
 	})
 }
+
+func TestReadCSVColumnsIgnoresOtherColumns(t *testing.T) {
+	in := "id,b,note,a\nx1,2,hello,1\nx2,4,\"a, b\",3\n"
+	tab, err := ReadCSVColumns(strings.NewReader(in), "m.csv", []string{"a", "b"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "b"}, tab.Columns)
+	assert.Equal(t, [][]float64{{1, 2}, {3, 4}}, tab.Rows)
+
+	_, err = ReadCSVColumns(strings.NewReader(in), "m.csv", []string{"a", "zz"})
+	assert.ErrorIs(t, err, ErrUnknownColumn)
+	assert.Contains(t, err.Error(), "zz")
+
+	_, err = ReadCSVColumns(strings.NewReader("a,b\n1,x\n"), "m.csv", []string{"b"})
+	assert.ErrorIs(t, err, ErrNotNumeric)
+	assert.Contains(t, err.Error(), "m.csv:2")
+
+	_, err = ReadCSVColumns(strings.NewReader("a,b\n1\n"), "m.csv", []string{"a"})
+	assert.ErrorIs(t, err, ErrRagged)
+	_, err = ReadCSVColumns(strings.NewReader("a\n1\n"), "m.csv", nil)
+	assert.ErrorIs(t, err, ErrNoColumns)
+}

@@ -42,6 +42,30 @@ func LoadCSV(path string) (*Table, error) {
 // value must parse with [strconv.ParseFloat] to a finite number. All errors are [*ParseError]
 // values that name the line and column and wrap a sentinel error.
 func ReadCSV(r io.Reader, name string) (*Table, error) {
+	return readCSV(r, name, nil)
+}
+
+// ReadCSVColumns reads like ReadCSV but keeps only the named columns, in
+// the given order; the other columns may hold anything (text ids, dates).
+// A named column missing from the header is an ErrUnknownColumn error.
+func ReadCSVColumns(r io.Reader, name string, columns []string) (*Table, error) {
+	if len(columns) == 0 {
+		return nil, fmt.Errorf("dataset: %s: %w: no columns requested", name, ErrNoColumns)
+	}
+	return readCSV(r, name, columns)
+}
+
+// LoadCSVColumns opens path and reads the named columns (ReadCSVColumns).
+func LoadCSVColumns(path string, columns []string) (*Table, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("dataset: %w", err)
+	}
+	defer f.Close()
+	return ReadCSVColumns(f, path, columns)
+}
+
+func readCSV(r io.Reader, name string, keep []string) (*Table, error) {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1 // ragged rows are checked below, with a better message
 	cr.ReuseRecord = true
@@ -76,6 +100,26 @@ func ReadCSV(r io.Reader, name string) (*Table, error) {
 	}
 
 	width := len(t.Columns)
+	cols := make([]int, width) // which fields to parse, in output order
+	for j := range cols {
+		cols[j] = j
+	}
+	if keep != nil {
+		cols = cols[:0]
+		for _, k := range keep {
+			j, ok := seen[k]
+			if !ok {
+				return nil, &ParseError{File: name, Line: headerLine, Column: k,
+					Err: fmt.Errorf("%w: the header has %s", ErrUnknownColumn, strings.Join(t.Columns, ", "))}
+			}
+			cols = append(cols, j)
+		}
+		kept := make([]string, len(cols))
+		for i, j := range cols {
+			kept[i] = t.Columns[j]
+		}
+		t.Columns = kept
+	}
 	lastLine := headerLine
 	for {
 		rec, err := cr.Read()
@@ -91,20 +135,23 @@ func ReadCSV(r io.Reader, name string) (*Table, error) {
 			pe := &ParseError{File: name, Line: line,
 				Err: fmt.Errorf("%w: %d fields, header has %d", ErrRagged, len(rec), width)}
 			if len(rec) < width {
-				pe.Field, pe.Column = len(rec)+1, t.Columns[len(rec)]
+				pe.Field = len(rec) + 1
+				if keep == nil {
+					pe.Column = t.Columns[len(rec)]
+				}
 			} else {
 				pe.Field = width + 1
 			}
 			return nil, pe
 		}
-		row := make([]float64, width)
-		for j, s := range rec {
-			v, err := parseValue(s)
+		row := make([]float64, len(cols))
+		for i, j := range cols {
+			v, err := parseValue(rec[j])
 			if err != nil {
 				fline, _ := cr.FieldPos(j)
-				return nil, &ParseError{File: name, Line: fline, Field: j + 1, Column: t.Columns[j], Err: err}
+				return nil, &ParseError{File: name, Line: fline, Field: j + 1, Column: t.Columns[i], Err: err}
 			}
-			row[j] = v
+			row[i] = v
 		}
 		t.Rows = append(t.Rows, row)
 	}
