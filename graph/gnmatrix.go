@@ -32,14 +32,11 @@ type gnAssembly struct {
 // cotangent U = e_i 1ᵀ, and M_n's column i from one loss-Hessian product
 // with C = e_i 1ᵀ (the loss is separable by sample).
 func (p *Program) assembleGN(j int, dst []float64) error {
-	if err := p.ready(); err != nil {
+	blk, err := p.matrixArgs(j, dst, "Gauss-Newton")
+	if err != nil {
 		return err
 	}
-	blk := p.net.blocks[j]
 	np := blk.Size()
-	if len(dst) != np*np {
-		return fmt.Errorf("graph: Gauss-Newton buffer has %d values, want %d×%d: %w", len(dst), np, np, ErrShape)
-	}
 	a := p.fastGN[j]
 	B, dJ, rows, cols := p.batch, p.net.out, blk.Rows, blk.Cols
 	hv, err := p.m.eval(p.h)
@@ -50,13 +47,9 @@ func (p *Program) assembleGN(j int, dst []float64) error {
 		return err
 	}
 	p.m.touched(p.hl.node)
-	zv, err := p.m.eval(a.z)
+	z, err := p.layerInput(blk, a.z)
 	if err != nil {
 		return err
-	}
-	z := flat(zv)
-	if len(z) != cols*B {
-		return fmt.Errorf("graph: block %q layer input has %d values, want %d×%d", blk.Name, len(z), cols, B)
 	}
 	if a.ds == nil {
 		a.ds = make([][]float64, dJ)
@@ -127,13 +120,43 @@ func (p *Program) assembleGN(j int, dst []float64) error {
 	P := blas64.General{Rows: B * dJ, Cols: np, Stride: np, Data: prod}
 	C := blas64.General{Rows: np, Cols: np, Stride: np, Data: dst}
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, J, P, 0, C)
-	lam2 := 2 * blk.Tikhonov
-	for i := 0; i < np; i++ {
-		for k := i + 1; k < np; k++ {
-			s := 0.5 * (dst[i*np+k] + dst[k*np+i])
-			dst[i*np+k], dst[k*np+i] = s, s
-		}
-		dst[i*np+i] += lam2
-	}
+	symmetrizeAddDiag(dst, np, 2*blk.Tikhonov)
 	return nil
+}
+
+// matrixArgs validates an explicit-matrix request for block j and returns
+// the block.
+func (p *Program) matrixArgs(j int, dst []float64, what string) (Block, error) {
+	if err := p.ready(); err != nil {
+		return Block{}, err
+	}
+	blk := p.net.blocks[j]
+	if np := blk.Size(); len(dst) != np*np {
+		return Block{}, fmt.Errorf("graph: %s buffer has %d values, want %d×%d: %w", what, len(dst), np, np, ErrShape)
+	}
+	return blk, nil
+}
+
+// layerInput evaluates a layer's matrix-product operand Z (cols×B).
+func (p *Program) layerInput(blk Block, z *G.Node) ([]float64, error) {
+	zv, err := p.m.eval(z)
+	if err != nil {
+		return nil, err
+	}
+	flatZ := flat(zv)
+	if len(flatZ) != blk.Cols*p.batch {
+		return nil, fmt.Errorf("graph: block %q layer input has %d values, want %d×%d", blk.Name, len(flatZ), blk.Cols, p.batch)
+	}
+	return flatZ, nil
+}
+
+// symmetrizeAddDiag replaces the n×n matrix a by (a + aᵀ)/2 + c·I.
+func symmetrizeAddDiag(a []float64, n int, c float64) {
+	for i := 0; i < n; i++ {
+		for k := i + 1; k < n; k++ {
+			s := 0.5 * (a[i*n+k] + a[k*n+i])
+			a[i*n+k], a[k*n+i] = s, s
+		}
+		a[i*n+i] += c
+	}
 }

@@ -54,23 +54,16 @@ func preActivationHessians(g *G.ExprGraph, f, one *G.Node, b *Builder, n *Net) (
 }
 
 func (p *Program) assembleHessian(j int, dst []float64) error {
-	if err := p.ready(); err != nil {
-		return err
-	}
-	blk := p.net.blocks[j]
-	np := blk.Size()
-	if len(dst) != np*np {
-		return fmt.Errorf("graph: Hessian buffer has %d values, want %d×%d: %w", len(dst), np, np, ErrShape)
-	}
-	a := p.fastH[j]
-	B, rows, cols := p.batch, blk.Rows, blk.Cols
-	zv, err := p.m.eval(a.z)
+	blk, err := p.matrixArgs(j, dst, "Hessian")
 	if err != nil {
 		return err
 	}
-	z := flat(zv)
-	if len(z) != cols*B {
-		return fmt.Errorf("graph: block %q layer input has %d values, want %d×%d", blk.Name, len(z), cols, B)
+	np := blk.Size()
+	a := p.fastH[j]
+	B, rows, cols := p.batch, blk.Rows, blk.Cols
+	z, err := p.layerInput(blk, a.z)
+	if err != nil {
+		return err
 	}
 	if a.q == nil {
 		a.q = make([][]float64, rows)
@@ -115,13 +108,6 @@ func (p *Program) assembleHessian(j int, dst []float64) error {
 			}
 		}
 	}
-	lam2 := 2 * blk.Tikhonov
-	for i := 0; i < np; i++ {
-		for k := i + 1; k < np; k++ {
-			s := 0.5 * (dst[i*np+k] + dst[k*np+i])
-			dst[i*np+k], dst[k*np+i] = s, s
-		}
-		dst[i*np+i] += lam2
-	}
+	symmetrizeAddDiag(dst, np, 2*blk.Tikhonov)
 	return nil
 }

@@ -486,11 +486,6 @@ func (p *Program) explicit(j int, dst []float64, prod func(int, []float64, []flo
 			dst[i*n+k] = col[i]
 		}
 	}
-	for i := 0; i < n; i++ {
-		for k := i + 1; k < n; k++ {
-			s := 0.5 * (dst[i*n+k] + dst[k*n+i])
-			dst[i*n+k], dst[k*n+i] = s, s
-		}
-	}
+	symmetrizeAddDiag(dst, n, 0)
 	return nil
 }
