@@ -3,9 +3,9 @@ package graph
 import (
 	"fmt"
 
-	G "gorgonia.org/gorgonia"
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+	G "gorgonia.org/gorgonia"
 )
 
 // hessAssembly holds the nodes for block j's exact Hessian from the

@@ -54,7 +54,7 @@ type Program struct {
 	fastGN []*gnAssembly
 	// fastH[j] assembles block j's exact Hessian from pre-activation
 	// curvature (nil: column by column from HVPs).
-	fastH []*hessAssembly
+	fastH  []*hessAssembly
 	tmpOut []float64
 }
 
