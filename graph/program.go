@@ -26,7 +26,10 @@ func newInput(g *G.ExprGraph, name string, rows, cols int) *input {
 // Program is a network compiled for one batch size: the expression graph of
 // f, its block gradients, block Hessian-vector products and Gauss-Newton
 // products, evaluated on demand with memoisation. Set the weights and the
-// batch, then ask for values; only what changed is recomputed.
+// batch, then ask for values; only what changed is recomputed. The
+// second-order nodes are added on the first curvature request (HVP,
+// GaussNewton, Hessian, GaussNewtonMatrix), so first-order use never pays
+// for them; an op that cannot be differentiated twice is reported then.
 type Program struct {
 	net   *Net
 	batch int
@@ -56,6 +59,8 @@ type Program struct {
 	// curvature (nil: column by column from HVPs).
 	fastH  []*hessAssembly
 	tmpOut []float64
+
+	build *deferred // second-order nodes are built on first use
 }
 
 // NewProgram compiles a private program for batch size batch (not cached).
@@ -120,79 +125,9 @@ func compile(n *Net, b *Builder, h *G.Node, batch int) (p *Program, err error) {
 			return nil, fmt.Errorf("the objective does not depend on block %q", n.blocks[j].Name)
 		}
 	}
-	// Hessian-vector products: d/dW_j ⟨∇_j f, V_j⟩ (reverse over reverse).
-	for j, blk := range n.blocks {
-		v := newInput(g, "V_"+blk.Name, blk.Rows, blk.Cols)
-		p.v = append(p.v, v)
-		s := G.Must(G.Sum(G.Must(G.HadamardProd(p.grad[j], v.node))))
-		hv, err := reverseSweep(s, one, []*G.Node{wnodes[j]})
-		if err != nil {
-			return nil, fmt.Errorf("block %q Hessian-vector product: %w", blk.Name, err)
-		}
-		p.hvp = append(p.hvp, hv[0]) // nil: the block enters f linearly
-	}
-	// Gauss-Newton: J_jᵀu = d/dW_j ⟨H, u⟩; J_j V = d/du ⟨J_jᵀu, V⟩ (J_jᵀu is
-	// linear in u, so this does not depend on u); ∇²ℓ·c = d/dH' ⟨∇_H' ℓ, c⟩
-	// on a copy of the loss whose input H' is a leaf.
-	p.u = newInput(g, "U", n.out, batch)
-	sh := G.Must(G.Sum(G.Must(G.HadamardProd(h, p.u.node))))
-	if p.jtu, err = reverseSweep(sh, one, wnodes); err != nil {
-		return nil, fmt.Errorf("Jacobian-transpose product: %w", err)
-	}
-	for j, blk := range n.blocks {
-		s := G.Must(G.Sum(G.Must(G.HadamardProd(p.jtu[j], p.v[j].node))))
-		jv, err := reverseSweep(s, one, []*G.Node{p.u.node})
-		if err != nil {
-			return nil, fmt.Errorf("block %q Jacobian-vector product: %w", blk.Name, err)
-		}
-		p.jv = append(p.jv, jv[0])
-	}
-	p.hl = newInput(g, "Hleaf", n.out, batch)
-	lleaf, err := n.loss.Build(p.hl.node, p.y.node)
-	if err != nil {
-		return nil, fmt.Errorf("loss %s: %w", n.loss.Name(), err)
-	}
-	gl, err := reverseSweep(lleaf, one, []*G.Node{p.hl.node})
-	if err != nil {
-		return nil, fmt.Errorf("loss gradient: %w", err)
-	}
-	p.c = newInput(g, "C", n.out, batch)
-	if gl[0] != nil {
-		s := G.Must(G.Sum(G.Must(G.HadamardProd(gl[0], p.c.node))))
-		mc, err := reverseSweep(s, one, []*G.Node{p.hl.node})
-		if err != nil {
-			return nil, fmt.Errorf("loss Hessian: %w", err)
-		}
-		p.mc = mc[0]
-	}
-	if sep, ok := n.loss.(SampleSeparable); ok && sep.SampleSeparable() && p.mc != nil {
-		if _, chain := verifyChain(b, b.x, h); chain {
-			p.fastGN = make([]*gnAssembly, len(n.blocks))
-			for _, l := range b.layers {
-				if l.Pre == nil || l.Z == nil {
-					continue
-				}
-				d, err := reverseSweep(sh, one, []*G.Node{l.Pre})
-				if err != nil || d[0] == nil {
-					continue // fall back to products
-				}
-				p.fastGN[l.block] = &gnAssembly{delta: d[0], z: l.Z}
-			}
-			if p.fastH, err = preActivationHessians(g, f, one, b, n); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if p.m, err = newMachine(g); err != nil {
+	p.build = &deferred{b: b, one: one}
+	if err := p.newMachine(); err != nil {
 		return nil, err
-	}
-	for _, in := range append([]*input{p.x, p.y, p.u, p.hl, p.c}, append(p.w, p.v...)...) {
-		p.m.bind(in.node, in.val)
-	}
-	for _, a := range p.fastH {
-		if a != nil {
-			p.m.bind(a.dir.node, a.dir.val)
-		}
 	}
 	return p, nil
 }
@@ -370,6 +305,9 @@ func (p *Program) checkProduct(j int, v, dst []float64) error {
 	if err := p.ready(); err != nil {
 		return err
 	}
+	if err := p.secondOrder(); err != nil {
+		return err
+	}
 	if err := p.checkBlock(j, v, "direction"); err != nil {
 		return err
 	}
@@ -448,6 +386,9 @@ func (p *Program) GaussNewton(j int, v, dst []float64) error {
 // column from Hessian-vector products with unit vectors. Intended for small
 // blocks.
 func (p *Program) Hessian(j int, dst []float64) error {
+	if err := p.secondOrder(); err != nil {
+		return err
+	}
 	if j >= 0 && j < len(p.fastH) && p.fastH[j] != nil {
 		return p.assembleHessian(j, dst)
 	}
@@ -460,6 +401,9 @@ func (p *Program) Hessian(j int, dst []float64) error {
 // back-propagated deltas and the layer input (dJ backward sweeps and one
 // matrix product); otherwise column by column from products.
 func (p *Program) GaussNewtonMatrix(j int, dst []float64) error {
+	if err := p.secondOrder(); err != nil {
+		return err
+	}
 	if j >= 0 && j < len(p.fastGN) && p.fastGN[j] != nil {
 		return p.assembleGN(j, dst)
 	}
@@ -488,4 +432,116 @@ func (p *Program) explicit(j int, dst []float64, prod func(int, []float64, []flo
 	}
 	symmetrizeAddDiag(dst, n, 0)
 	return nil
+}
+
+// deferred keeps what buildSecondOrder needs: second-order nodes are added
+// to the graph on the first curvature request, so first-order solvers (and
+// growing mini-batches, which compile a program per batch size) never pay
+// for them.
+type deferred struct {
+	b    *Builder
+	one  *G.Node
+	done bool
+}
+
+// newMachine (re)creates the evaluator over the whole graph and binds every
+// input to its buffer.
+func (p *Program) newMachine() (err error) {
+	if p.m, err = newMachine(p.build.b.g); err != nil {
+		return err
+	}
+	for _, in := range append([]*input{p.x, p.y}, p.w...) {
+		p.m.bind(in.node, in.val)
+	}
+	if p.build.done {
+		for _, in := range append([]*input{p.u, p.hl, p.c}, p.v...) {
+			p.m.bind(in.node, in.val)
+		}
+		for _, a := range p.fastH {
+			if a != nil {
+				p.m.bind(a.dir.node, a.dir.val)
+			}
+		}
+	}
+	return nil
+}
+
+// secondOrder builds the Hessian-vector, Gauss-Newton and explicit-matrix
+// nodes once, then rebuilds the evaluator (its memo starts afresh).
+func (p *Program) secondOrder() (err error) {
+	if p.build.done {
+		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("graph: panic inside gorgonia: %v", r)
+		}
+	}()
+	n, b, one, h, f := p.net, p.build.b, p.build.one, p.h, p.f
+	g, wnodes, batch := b.g, b.nodes, p.batch
+	// Hessian-vector products: d/dW_j ⟨∇_j f, V_j⟩ (reverse over reverse).
+	for j, blk := range n.blocks {
+		v := newInput(g, "V_"+blk.Name, blk.Rows, blk.Cols)
+		p.v = append(p.v, v)
+		s := G.Must(G.Sum(G.Must(G.HadamardProd(p.grad[j], v.node))))
+		hv, err := reverseSweep(s, one, []*G.Node{wnodes[j]})
+		if err != nil {
+			return fmt.Errorf("block %q Hessian-vector product: %w", blk.Name, err)
+		}
+		p.hvp = append(p.hvp, hv[0]) // nil: the block enters f linearly
+	}
+	// Gauss-Newton: J_jᵀu = d/dW_j ⟨H, u⟩; J_j V = d/du ⟨J_jᵀu, V⟩ (J_jᵀu is
+	// linear in u, so this does not depend on u); ∇²ℓ·c = d/dH' ⟨∇_H' ℓ, c⟩
+	// on a copy of the loss whose input H' is a leaf.
+	p.u = newInput(g, "U", n.out, batch)
+	sh := G.Must(G.Sum(G.Must(G.HadamardProd(h, p.u.node))))
+	if p.jtu, err = reverseSweep(sh, one, wnodes); err != nil {
+		return fmt.Errorf("Jacobian-transpose product: %w", err)
+	}
+	for j, blk := range n.blocks {
+		s := G.Must(G.Sum(G.Must(G.HadamardProd(p.jtu[j], p.v[j].node))))
+		jv, err := reverseSweep(s, one, []*G.Node{p.u.node})
+		if err != nil {
+			return fmt.Errorf("block %q Jacobian-vector product: %w", blk.Name, err)
+		}
+		p.jv = append(p.jv, jv[0])
+	}
+	p.hl = newInput(g, "Hleaf", n.out, batch)
+	lleaf, err := n.loss.Build(p.hl.node, p.y.node)
+	if err != nil {
+		return fmt.Errorf("loss %s: %w", n.loss.Name(), err)
+	}
+	gl, err := reverseSweep(lleaf, one, []*G.Node{p.hl.node})
+	if err != nil {
+		return fmt.Errorf("loss gradient: %w", err)
+	}
+	p.c = newInput(g, "C", n.out, batch)
+	if gl[0] != nil {
+		s := G.Must(G.Sum(G.Must(G.HadamardProd(gl[0], p.c.node))))
+		mc, err := reverseSweep(s, one, []*G.Node{p.hl.node})
+		if err != nil {
+			return fmt.Errorf("loss Hessian: %w", err)
+		}
+		p.mc = mc[0]
+	}
+	if sep, ok := n.loss.(SampleSeparable); ok && sep.SampleSeparable() && p.mc != nil {
+		if _, chain := verifyChain(b, b.x, h); chain {
+			p.fastGN = make([]*gnAssembly, len(n.blocks))
+			for _, l := range b.layers {
+				if l.Pre == nil || l.Z == nil {
+					continue
+				}
+				d, err := reverseSweep(sh, one, []*G.Node{l.Pre})
+				if err != nil || d[0] == nil {
+					continue // fall back to products
+				}
+				p.fastGN[l.block] = &gnAssembly{delta: d[0], z: l.Z}
+			}
+			if p.fastH, err = preActivationHessians(g, f, one, b, n); err != nil {
+				return err
+			}
+		}
+	}
+	p.build.done = true
+	return p.newMachine()
 }
