@@ -466,6 +466,11 @@ func (p *Program) newMachine() (err error) {
 	return nil
 }
 
+// PrepareCurvature builds the second-order nodes now rather than on the
+// first curvature request, for instance to keep that one-time cost out of a
+// timed loop.
+func (p *Program) PrepareCurvature() error { return p.secondOrder() }
+
 // secondOrder builds the Hessian-vector, Gauss-Newton and explicit-matrix
 // nodes once, then rebuilds the evaluator (its memo starts afresh).
 func (p *Program) secondOrder() (err error) {
