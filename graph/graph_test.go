@@ -11,6 +11,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/bsum-go/bsum/graph"
+	"github.com/bsum-go/bsum/internal/fdcheck"
 )
 
 // sqLoss is (1/B)‖Y − H‖²_F, written here so graph's tests do not depend on
@@ -112,24 +113,14 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 	for _, f := range fixtures {
 		t.Run(f.name, func(t *testing.T) {
 			net, p, w, _ := setup(t, f, 5)
-			const eps = 1e-6
 			for j := range w {
 				g := make([]float64, len(w[j]))
 				require.NoError(t, p.Grad(j, g))
-				for i := range w[j] {
-					w2 := w.Clone()
-					w2[j][i] += eps
-					require.NoError(t, p.SetWeights(w2))
-					fp, err := p.Objective()
-					require.NoError(t, err)
-					w2[j][i] -= 2 * eps
-					require.NoError(t, p.SetWeights(w2))
-					fm, err := p.Objective()
-					require.NoError(t, err)
-					fd := (fp - fm) / (2 * eps)
-					assert.LessOrEqual(t, relErr(fd, g[i]), 1e-6, "block %s entry %d: fd %g grad %g", net.Blocks()[j].Name, i, fd, g[i])
+				fd, err := fdcheck.Grad(p, w, j, 1e-6)
+				require.NoError(t, err)
+				for i := range g {
+					assert.LessOrEqual(t, relErr(fd[i], g[i]), 1e-6, "block %s entry %d: fd %g grad %g", net.Blocks()[j].Name, i, fd[i], g[i])
 				}
-				require.NoError(t, p.SetWeights(w))
 			}
 		})
 	}
@@ -148,22 +139,10 @@ func TestHVPMatchesFiniteDifferencesAndIsSymmetric(t *testing.T) {
 				require.NoError(t, p.HVP(j, u, hu))
 				a, b := dot(u, hv), dot(v, hu)
 				assert.LessOrEqual(t, math.Abs(a-b), 1e-10*math.Max(1, math.Abs(a)), "symmetry block %d: %g vs %g", j, a, b)
-				gp, gm := make([]float64, n), make([]float64, n)
-				w2 := w.Clone()
+				fd, err := fdcheck.HVP(p, w, j, v, eps)
+				require.NoError(t, err)
 				for i := range v {
-					w2[j][i] = w[j][i] + eps*v[i]
-				}
-				require.NoError(t, p.SetWeights(w2))
-				require.NoError(t, p.Grad(j, gp))
-				for i := range v {
-					w2[j][i] = w[j][i] - eps*v[i]
-				}
-				require.NoError(t, p.SetWeights(w2))
-				require.NoError(t, p.Grad(j, gm))
-				require.NoError(t, p.SetWeights(w))
-				for i := range v {
-					fd := (gp[i] - gm[i]) / (2 * eps)
-					assert.LessOrEqual(t, relErr(fd, hv[i]), 1e-5, "block %d entry %d: fd %g hvp %g", j, i, fd, hv[i])
+					assert.LessOrEqual(t, relErr(fd[i], hv[i]), 1e-5, "block %d entry %d: fd %g hvp %g", j, i, fd[i], hv[i])
 				}
 			}
 		})

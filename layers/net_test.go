@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bsum-go/bsum/graph"
+	"github.com/bsum-go/bsum/internal/fdcheck"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	G "gorgonia.org/gorgonia"
@@ -71,20 +72,8 @@ func checkDerivatives(t *testing.T, net *graph.Net, x, y []float64, w graph.Weig
 		g := make([]float64, n)
 		require.NoError(t, p.SetWeights(w))
 		require.NoError(t, p.Grad(j, g))
-		fd := make([]float64, n)
-		w2 := w.Clone()
-		for i := 0; i < n; i++ {
-			w2[j][i] = w[j][i] + eps
-			require.NoError(t, p.SetWeights(w2))
-			fp, err := p.Objective()
-			require.NoError(t, err)
-			w2[j][i] = w[j][i] - eps
-			require.NoError(t, p.SetWeights(w2))
-			fm, err := p.Objective()
-			require.NoError(t, err)
-			w2[j][i] = w[j][i]
-			fd[i] = (fp - fm) / (2 * eps)
-		}
+		fd, err := fdcheck.Grad(p, w, j, eps)
+		require.NoError(t, err)
 		assert.LessOrEqualf(t, relErr(g, fd), 1e-6, "block %q gradient vs finite differences: %v vs %v", blk.Name, g, fd)
 
 		// Hessian-vector product vs central differences of the gradient.
@@ -92,23 +81,8 @@ func checkDerivatives(t *testing.T, net *graph.Net, x, y []float64, w graph.Weig
 		hv := make([]float64, n)
 		require.NoError(t, p.SetWeights(w))
 		require.NoError(t, p.HVP(j, v, hv))
-		gp := make([]float64, n)
-		gm := make([]float64, n)
-		for i := range v {
-			w2[j][i] = w[j][i] + eps*v[i]
-		}
-		require.NoError(t, p.SetWeights(w2))
-		require.NoError(t, p.Grad(j, gp))
-		for i := range v {
-			w2[j][i] = w[j][i] - eps*v[i]
-		}
-		require.NoError(t, p.SetWeights(w2))
-		require.NoError(t, p.Grad(j, gm))
-		copy(w2[j], w[j])
-		hfd := make([]float64, n)
-		for i := range hfd {
-			hfd[i] = (gp[i] - gm[i]) / (2 * eps)
-		}
+		hfd, err := fdcheck.HVP(p, w, j, v, eps)
+		require.NoError(t, err)
 		assert.LessOrEqualf(t, relErr(hv, hfd), 1e-5, "block %q HVP vs finite differences: %v vs %v", blk.Name, hv, hfd)
 
 		// Symmetry.

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/bsum-go/bsum/internal/fdcheck"
 )
 
 // Every loss on dense, Toeplitz and deep linear networks: gradients match
@@ -88,21 +90,11 @@ func checkExact(t *testing.T, spec Spec, labels func(*rand.Rand, []float64, int,
 		n := blk.Size()
 		g := make([]float64, n)
 		require.NoError(t, p.Grad(j, g))
-		const eps = 1e-6
-		for i := 0; i < n; i++ {
-			w2 := w.Clone()
-			w2[j][i] += eps
-			require.NoError(t, p.SetWeights(w2))
-			fp, err := p.Objective()
-			require.NoError(t, err)
-			w2[j][i] -= 2 * eps
-			require.NoError(t, p.SetWeights(w2))
-			fm, err := p.Objective()
-			require.NoError(t, err)
-			fd := (fp - fm) / (2 * eps)
-			assert.LessOrEqual(t, rel(fd, g[i]), 1e-6, "%s grad %d: fd %g, exact %g", blk.Name, i, fd, g[i])
+		fd, err := fdcheck.Grad(p, w, j, 1e-6)
+		require.NoError(t, err)
+		for i := range g {
+			assert.LessOrEqual(t, rel(fd[i], g[i]), 1e-6, "%s grad %d: fd %g, exact %g", blk.Name, i, fd[i], g[i])
 		}
-		require.NoError(t, p.SetWeights(w))
 		v, u := make([]float64, n), make([]float64, n)
 		for i := range v {
 			v[i], u[i] = rng.NormFloat64(), rng.NormFloat64()
@@ -111,23 +103,10 @@ func checkExact(t *testing.T, spec Spec, labels func(*rand.Rand, []float64, int,
 		require.NoError(t, p.HVP(j, v, hv))
 		require.NoError(t, p.HVP(j, u, hu))
 		assert.LessOrEqual(t, math.Abs(dot(u, hv)-dot(v, hu)), 1e-10*math.Max(1, math.Abs(dot(u, hv))), "%s HVP symmetry", blk.Name)
-		gp, gm := make([]float64, n), make([]float64, n)
-		w2 := w.Clone()
-		const h = 1e-5
+		fdh, err := fdcheck.HVP(p, w, j, v, 1e-5)
+		require.NoError(t, err)
 		for i := range v {
-			w2[j][i] = w[j][i] + h*v[i]
-		}
-		require.NoError(t, p.SetWeights(w2))
-		require.NoError(t, p.Grad(j, gp))
-		for i := range v {
-			w2[j][i] = w[j][i] - h*v[i]
-		}
-		require.NoError(t, p.SetWeights(w2))
-		require.NoError(t, p.Grad(j, gm))
-		require.NoError(t, p.SetWeights(w))
-		for i := range v {
-			fd := (gp[i] - gm[i]) / (2 * h)
-			assert.LessOrEqual(t, rel(fd, hv[i]), 1e-5, "%s HVP %d: fd %g, exact %g", blk.Name, i, fd, hv[i])
+			assert.LessOrEqual(t, rel(fdh[i], hv[i]), 1e-5, "%s HVP %d: fd %g, exact %g", blk.Name, i, fdh[i], hv[i])
 		}
 		gv, gu := make([]float64, n), make([]float64, n)
 		require.NoError(t, p.GaussNewton(j, v, gv))
