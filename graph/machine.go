@@ -2,7 +2,6 @@ package graph
 
 import (
 	"fmt"
-	"math"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -256,23 +255,6 @@ func cloneValue(v G.Value) G.Value {
 	default:
 		return v // scalars are values, not references
 	}
-}
-
-// scalarOf reads a float64 scalar value.
-func scalarOf(v G.Value) (float64, error) {
-	switch t := v.(type) {
-	case *G.F64:
-		return float64(*t), nil
-	case tensor.Tensor:
-		d, ok := t.Data().([]float64)
-		if ok && len(d) == 1 {
-			return d[0], nil
-		}
-		if s, ok := t.Data().(float64); ok {
-			return s, nil
-		}
-	}
-	return math.NaN(), fmt.Errorf("graph: expected a float64 scalar, got %T", v)
 }
 
 // copyOut copies a float64 tensor value into dst (which must have its size).

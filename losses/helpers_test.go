@@ -73,14 +73,6 @@ func tinyNet(t *testing.T, loss graph.Loss, out int, act func(*G.Node) (*G.Node,
 	return net
 }
 
-func objective(t *testing.T, p *graph.Program, w graph.Weights) float64 {
-	t.Helper()
-	require.NoError(t, p.SetWeights(w))
-	f, err := p.Objective()
-	require.NoError(t, err)
-	return f
-}
-
 func gradient(t *testing.T, p *graph.Program, w graph.Weights, j int) []float64 {
 	t.Helper()
 	require.NoError(t, p.SetWeights(w))

@@ -284,16 +284,12 @@ func (r *run) evalFull(w graph.Weights) (float64, float64, error) {
 // batch binds iteration k's batch to prog (a program for its size).
 func (r *run) batch(k int) (*graph.Program, error) {
 	b := r.m.Batches.size(k, r.data.N)
-	if b == r.data.N {
-		p, err := r.net.Program(b)
-		if err != nil {
-			return nil, err
-		}
-		return p, p.SetBatch(r.data.X, r.data.Y)
-	}
 	p, err := r.net.Program(b)
 	if err != nil {
 		return nil, err
+	}
+	if b == r.data.N {
+		return p, p.SetBatch(r.data.X, r.data.Y)
 	}
 	// Partial Fisher-Yates: the first b entries of perm are a uniform sample
 	// without replacement.
