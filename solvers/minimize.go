@@ -152,6 +152,7 @@ func Minimize(ctx context.Context, net *graph.Net, data Data, w0 graph.Weights, 
 
 type run struct {
 	net     *graph.Net
+	blocks  []graph.Block // net.Blocks(), read once: it copies
 	data    Data
 	m       BSUM
 	s       Settings
@@ -191,7 +192,7 @@ func newRun(net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*r
 	if s.FullEvalEvery == 0 {
 		s.FullEvalEvery = 1
 	}
-	r := &run{net: net, data: data, m: m, s: s, rng: rand.New(rand.NewPCG(s.Seed, 0x62737566)), workers: map[int][]*graph.Program{}}
+	r := &run{net: net, blocks: net.Blocks(), data: data, m: m, s: s, rng: rand.New(rand.NewPCG(s.Seed, 0x62737566)), workers: map[int][]*graph.Program{}}
 	if w0 == nil {
 		r.w = net.Init(r.rng)
 	} else {
@@ -232,7 +233,7 @@ func (r *run) l1(j int) float64 {
 	if r.m.L1 > 0 {
 		return r.m.L1
 	}
-	return r.net.Blocks()[j].L1
+	return r.blocks[j].L1
 }
 
 func (r *run) l1Penalty(w graph.Weights) float64 {
@@ -378,7 +379,7 @@ func (r *run) run(ctx context.Context) (*Result, error) {
 				wj[i] = (1-u.alpha)*wj[i] + u.alpha*u.d[i] // exactly D_j when α = 1
 			}
 			if !graph.Weights([][]float64{wj}).AllFinite() {
-				return fail(fmt.Errorf("solvers: iteration %d, block %q: update produced a non-finite weight (α=%g): %w", k, r.net.Blocks()[u.j].Name, u.alpha, ErrNotFinite))
+				return fail(fmt.Errorf("solvers: iteration %d, block %q: update produced a non-finite weight (α=%g): %w", k, r.blocks[u.j].Name, u.alpha, ErrNotFinite))
 			}
 		}
 		if r.s.FullEvalEvery > 0 && (k%r.s.FullEvalEvery == 0 || k == r.s.MaxIter) {
@@ -387,7 +388,7 @@ func (r *run) run(ctx context.Context) (*Result, error) {
 				return fail(fmt.Errorf("solvers: iteration %d: full evaluation: %w", k, err))
 			}
 			if math.IsNaN(f) || math.IsInf(f, 0) {
-				return fail(fmt.Errorf("solvers: iteration %d: objective is %v after updating block %q: %w", k, f, r.net.Blocks()[ups[len(ups)-1].j].Name, ErrNotFinite))
+				return fail(fmt.Errorf("solvers: iteration %d: objective is %v after updating block %q: %w", k, f, r.blocks[ups[len(ups)-1].j].Name, ErrNotFinite))
 			}
 			rec.F, rec.NormMSE = f, nmse
 		}
@@ -456,7 +457,7 @@ func (r *run) selectBlocks(k int, prog *graph.Program) ([]int, error) {
 		return all, nil
 	case GaussSouthwell:
 		best, bestN := 0, -1.0
-		for j, b := range r.net.Blocks() {
+		for j, b := range r.blocks {
 			g := make([]float64, b.Size())
 			if err := prog.Grad(j, g); err != nil {
 				return nil, fmt.Errorf("solvers: iteration %d, block %q gradient: %w", k, b.Name, err)
@@ -483,7 +484,7 @@ type update struct {
 // direction computes block j's direction and step size at the weights bound
 // to prog (which it leaves bound to W^(k)).
 func (r *run) direction(ctx context.Context, k int, prog *graph.Program, j int) (update, error) {
-	blk := r.net.Blocks()[j]
+	blk := r.blocks[j]
 	where := func() string { return fmt.Sprintf("iteration %d, block %q", k, blk.Name) }
 	f, err := prog.Objective()
 	if err != nil {
