@@ -29,22 +29,40 @@ type Data struct {
 	N    int
 }
 
-// Settings say when a run stops and what it reports. Zero values take the
-// defaults given.
+// Settings say when a run stops, what it reports and who watches it. Zero
+// values take the defaults given. Settings hold no run state: one value may
+// serve several runs, concurrent ones included, as long as its Convergers
+// and Observers allow it (the Convergers of this package do; an Observer
+// says so in its own documentation).
 type Settings struct {
-	// MaxIter bounds the iterations k of Algorithm 1 (one block update each,
-	// or one sweep of all blocks for Jacobi). If 0, it defaults to 1000.
+	// MaxIter is the last iteration k of Algorithm 1 that may run (one
+	// block update each, or one sweep of all blocks for Jacobi). If 0, it
+	// defaults to 1000. It counts from 1, not from StartIter: a run resumed
+	// at StartIter s for n more iterations sets MaxIter to s + n − 1.
 	MaxIter int
 	// StartIter is the k of the first iteration (default 1): a run resumed
 	// from saved weights keeps its step-size schedule and cyclic block
-	// order by starting where the last one stopped.
+	// order by starting where the last one stopped, and its Records number
+	// on from there, so the two histories concatenate. A method with no
+	// state besides the weights (BP, GD, ProxL1, ExactBCD with cyclic
+	// blocks and full batches) then continues exactly as one long run
+	// would; LM restarts its damping γ_j from Damping.Init, and random
+	// blocks and batches restart their seeded stream.
 	StartIter int
-	// StationarityTol stops the run once ‖D_j − W_j‖_F ≤ StationarityTol for
-	// J consecutive block updates (every block). 0 disables it.
+	// StationarityTol stops the run with status Stationary once
+	// ‖D_j − W_j‖_F ≤ StationarityTol for J consecutive block updates
+	// (every block). 0 disables it. It is shorthand for the Converger
+	// Stationarity{Tol: StationarityTol}, asked before Convergers.
 	StationarityTol float64
-	// GradTol stops the run once ‖∇_j f‖_F ≤ GradTol for J consecutive
-	// block updates. 0 disables it.
+	// GradTol stops the run with status GradientThreshold once
+	// ‖∇_j f‖_F ≤ GradTol for J consecutive block updates. 0 disables it.
+	// It is shorthand for the Converger GradientNorm{Tol: GradTol}, asked
+	// before Convergers.
 	GradTol float64
+	// Convergers are further stopping rules (Goal, RelativeChange,
+	// GradientNorm, Stationarity, DampingCeiling or your own), asked in
+	// order after every record; the first to answer stops the run.
+	Convergers []Converger
 	// TimeBudget stops the run after this wall time. 0 means none.
 	TimeBudget time.Duration
 	// Seed seeds batch sampling and random block selection.
@@ -53,22 +71,45 @@ type Settings struct {
 	// data set every this many iterations (and at the last). If 0, it
 	// defaults to 1. Negative disables it (history then holds batch values).
 	FullEvalEvery int
+	// Validation, if not nil, is a held-out set evaluated on the same
+	// iterations as the full evaluation (FullEvalEvery must then be ≥ 0):
+	// each such Record carries ValLoss and ValMetric, and Result.Best the
+	// weights of lowest validation loss. Its shapes are those of the
+	// training Data.
+	Validation *Data
+	// Metric scores predictions on the validation set (Record.ValMetric).
+	// If nil, it defaults to MetricFor(net.Loss()): normalised MSE for
+	// regression losses, accuracy for classification losses.
+	Metric Metric
+	// Patience, if > 0, stops the run with status EarlyStopped once
+	// Patience consecutive validated records have not lowered the best
+	// validation loss; the Result then holds the best weights seen, not
+	// the last. It needs Validation. 0 disables early stopping.
+	Patience int
 	// Callback, if not nil, sees every record; a non-nil error stops the
 	// run with status CallbackStop.
 	Callback func(Record) error
+	// Observers see every record together with the current weights, after
+	// Callback and in order; a non-nil error from one stops the run with
+	// status ObserverStop and the error's text in Result.Reason. Printer
+	// is an Observer.
+	Observers []Observer
 }
 
 // Status says why a run stopped.
 type Status int
 
 const (
-	// NotStopped: the run has not stopped (never in a Result).
+	// NotStopped: the run has not stopped (never in a Result). A Converger
+	// returns it to let the run go on.
 	NotStopped Status = iota
 	// IterationLimit: Settings.MaxIter reached.
 	IterationLimit
-	// Stationary: every block's ‖D_j − W_j‖ fell below StationarityTol.
+	// Stationary: every block's ‖D_j − W_j‖ fell below StationarityTol
+	// (Converger Stationarity).
 	Stationary
-	// GradientThreshold: every block's ‖∇_j f‖ fell below GradTol.
+	// GradientThreshold: every block's ‖∇_j f‖ fell below GradTol
+	// (Converger GradientNorm).
 	GradientThreshold
 	// TimeLimit: Settings.TimeBudget spent.
 	TimeLimit
@@ -78,33 +119,67 @@ const (
 	CallbackStop
 	// Failed: a NaN or Inf, or an error from the model or the surrogate.
 	Failed
+	// GoalReached: f on the whole data set fell to the goal (Converger
+	// Goal).
+	GoalReached
+	// FunctionConvergence: the relative change of f over a window fell
+	// below the tolerance (Converger RelativeChange).
+	FunctionConvergence
+	// DampingLimit: the damping γ_j of an updated block reached the ceiling
+	// (Converger DampingCeiling).
+	DampingLimit
+	// EarlyStopped: the validation loss did not improve for
+	// Settings.Patience validated records; Result.Weights are the best
+	// weights seen.
+	EarlyStopped
+	// ObserverStop: an Observer returned an error (its text is in
+	// Result.Reason).
+	ObserverStop
 )
+
+var statusNames = [...]string{"not stopped", "iteration limit", "stationary", "gradient threshold", "time limit", "canceled", "callback stop", "failed",
+	"goal reached", "function convergence", "damping limit", "early stopped", "observer stop"}
 
 // String names the status.
 func (s Status) String() string {
-	return [...]string{"not stopped", "iteration limit", "stationary", "gradient threshold", "time limit", "canceled", "callback stop", "failed"}[s]
+	if s < 0 || int(s) >= len(statusNames) {
+		return fmt.Sprintf("Status(%d)", int(s))
+	}
+	return statusNames[s]
 }
 
 // Record is one iteration of the history.
 type Record struct {
-	// K is the iteration, from 1.
+	// K is the iteration, from Settings.StartIter (default 1).
 	K int
 	// Blocks are the blocks updated.
 	Blocks []int
 	// F is the objective (smooth part plus L1 terms) after the update: on
-	// the whole data set when a full evaluation ran this iteration,
+	// the whole data set when a full evaluation ran this iteration (Full),
 	// otherwise on the batch before the update.
 	F float64
 	// NormMSE is ‖Y − H‖²_F/‖Y − mean(Y)‖²_F on the whole data set after
 	// the update (NaN when no full evaluation ran).
 	NormMSE float64
+	// Full reports that F and NormMSE are on the whole data set after the
+	// update.
+	Full bool
+	// ValLoss is the data loss ℓ(H(X), Y) on the validation set after the
+	// update, without regularisers; ValMetric is Settings.Metric there. Both
+	// are NaN when no validation ran this iteration.
+	ValLoss, ValMetric float64
 	// Stationarity is max over the updated blocks of ‖D_j − W_j‖_F.
 	Stationarity float64
-	// GradNorm is max over the updated blocks of ‖∇_j f‖_F.
+	// GradNorm is max over the updated blocks of ‖∇_j f‖_F at W^(k), on
+	// the batch.
 	GradNorm float64
-	// Alpha and Gamma are the step size and proximal weight of the last
+	// Alpha and Gamma are the step size and proximal weight γ_j
+	// (surrogate.Info.Gamma, the damping LM finally used) of the last
 	// updated block.
 	Alpha, Gamma float64
+	// MaxGamma is max over the updated blocks of γ_j (Gamma unless the
+	// iteration updated several blocks, as Jacobi does).
+	MaxGamma float64
 	// Batch is B_k.
 	Batch int
 	// Elapsed is the wall time since the run started.
@@ -113,16 +188,39 @@ type Record struct {
 
 // Result is what a run returns.
 type Result struct {
-	// Weights are the final weights: on failure, the last finite ones.
+	// Weights are the final weights: on failure, the last finite ones;
+	// after early stopping, the best ones (Best.Weights).
 	Weights graph.Weights
 	Status  Status
+	// Reason says in words why the run stopped, with the numbers that
+	// decided it (for ObserverStop, the observer's error text).
+	Reason string
 	// Certified is false when the run used a step rule outside condition
 	// (8) without a Lemma 2 justification (see BSUM.Uncertified).
 	Certified bool
 	History   []Record
 	// F and NormMSE at Weights on the whole data set.
 	F, NormMSE float64
-	Elapsed    time.Duration
+	// ValLoss and ValMetric at Weights on the validation set (NaN without
+	// one).
+	ValLoss, ValMetric float64
+	// Best is the validated record of lowest validation loss and its
+	// weights (nil without a validation set or before the first one).
+	Best *Best
+	// Stats counts the evaluations the run made.
+	Stats   Stats
+	Elapsed time.Duration
+}
+
+// Best is the point of lowest validation loss seen by a run.
+type Best struct {
+	// K is the iteration of the record.
+	K int
+	// ValLoss and ValMetric are that record's validation values.
+	ValLoss, ValMetric float64
+	// Weights are the weights after iteration K (a copy owned by the
+	// Result).
+	Weights graph.Weights
 }
 
 // Last returns the last record (the zero Record for an empty history).
@@ -166,8 +264,7 @@ type run struct {
 	perm    []int
 	workers map[int][]*graph.Program // private programs for Jacobi, by batch size
 	hOut    []float64
-	statWin []float64
-	gradWin []float64
+	ctl     control // stopping rules, observers, validation, counters
 }
 
 func newRun(net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*run, error) {
@@ -226,6 +323,9 @@ func newRun(net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*r
 		r.perm[i] = i
 	}
 	r.hOut = make([]float64, out*data.N)
+	if err := r.initControl(); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -319,28 +419,32 @@ func (r *run) batch(k int) (*graph.Program, error) {
 func (r *run) run(ctx context.Context) (*Result, error) {
 	r.start = time.Now()
 	res := &Result{Certified: r.m.Certified()}
-	J := r.net.NumBlocks()
 	last := r.w.Clone() // last finite weights
 	fail := func(err error) (*Result, error) {
 		res.Status = Failed
 		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			res.Status = Canceled
 		}
+		res.Reason = err.Error()
 		r.w.CopyFrom(last)
 		return r.finish(res, err)
 	}
+	stop := func(st Status, reason string) (*Result, error) {
+		res.Status, res.Reason = st, reason
+		return r.finish(res, nil)
+	}
+	if err := r.startObservers(); err != nil {
+		return stop(ObserverStop, err.Error())
+	}
 	for k := r.s.StartIter; ; k++ {
 		if err := ctx.Err(); err != nil {
-			res.Status = Canceled
-			return r.finish(res, nil)
+			return stop(Canceled, err.Error())
 		}
 		if k > r.s.MaxIter {
-			res.Status = IterationLimit
-			return r.finish(res, nil)
+			return stop(IterationLimit, fmt.Sprintf("iteration %d of %d done", k-1, r.s.MaxIter))
 		}
 		if r.s.TimeBudget > 0 && time.Since(r.start) >= r.s.TimeBudget {
-			res.Status = TimeLimit
-			return r.finish(res, nil)
+			return stop(TimeLimit, fmt.Sprintf("time budget %v spent", r.s.TimeBudget))
 		}
 		prog, err := r.batch(k)
 		if err != nil {
@@ -353,7 +457,7 @@ func (r *run) run(ctx context.Context) (*Result, error) {
 		if err != nil {
 			return fail(err)
 		}
-		rec := Record{K: k, Blocks: blocks, Batch: prog.Batch(), NormMSE: math.NaN()}
+		rec := Record{K: k, Blocks: blocks, Batch: prog.Batch(), NormMSE: math.NaN(), ValLoss: math.NaN(), ValMetric: math.NaN()}
 		var ups []update
 		if r.m.Blocks == Jacobi {
 			ups, err = r.jacobi(ctx, k, prog)
@@ -370,7 +474,8 @@ func (r *run) run(ctx context.Context) (*Result, error) {
 			rec.Stationarity = math.Max(rec.Stationarity, u.stat)
 			rec.GradNorm = math.Max(rec.GradNorm, u.gnorm)
 			rec.Alpha, rec.Gamma = u.alpha, u.info.Gamma
-			r.pushWindow(u.stat, u.gnorm, J)
+			rec.MaxGamma = math.Max(rec.MaxGamma, u.info.Gamma)
+			r.ctl.stats.add(&u.stats)
 		}
 		// Apply: W_j ← (1 − α)W_j + αD_j (7), then check finiteness.
 		for _, u := range ups {
@@ -384,61 +489,66 @@ func (r *run) run(ctx context.Context) (*Result, error) {
 		}
 		if r.s.FullEvalEvery > 0 && (k%r.s.FullEvalEvery == 0 || k == r.s.MaxIter) {
 			f, nmse, err := r.evalFull(r.w)
+			r.ctl.stats.FullEvaluations++
 			if err != nil {
 				return fail(fmt.Errorf("solvers: iteration %d: full evaluation: %w", k, err))
 			}
 			if math.IsNaN(f) || math.IsInf(f, 0) {
 				return fail(fmt.Errorf("solvers: iteration %d: objective is %v after updating block %q: %w", k, f, r.blocks[ups[len(ups)-1].j].Name, ErrNotFinite))
 			}
-			rec.F, rec.NormMSE = f, nmse
+			rec.F, rec.NormMSE, rec.Full = f, nmse, true
+			if r.ctl.val != nil {
+				if rec.ValLoss, rec.ValMetric, err = r.evalValidation(r.w); err != nil {
+					return fail(fmt.Errorf("solvers: iteration %d: validation: %w", k, err))
+				}
+				r.trackBest(&rec)
+			}
 		}
 		last.CopyFrom(r.w)
 		rec.Elapsed = time.Since(r.start)
 		res.History = append(res.History, rec)
 		if r.s.Callback != nil {
 			if err := r.s.Callback(rec); err != nil {
-				res.Status = CallbackStop
-				return r.finish(res, nil)
+				return stop(CallbackStop, err.Error())
 			}
 		}
-		if r.s.StationarityTol > 0 && len(r.statWin) == J && maxOf(r.statWin) <= r.s.StationarityTol {
-			res.Status = Stationary
-			return r.finish(res, nil)
-		}
-		if r.s.GradTol > 0 && len(r.gradWin) == J && maxOf(r.gradWin) <= r.s.GradTol {
-			res.Status = GradientThreshold
-			return r.finish(res, nil)
+		if st, reason := r.control(rec, res.History); st != NotStopped {
+			return stop(st, reason)
 		}
 	}
-}
-
-func (r *run) pushWindow(stat, g float64, J int) {
-	r.statWin = append(r.statWin, stat)
-	r.gradWin = append(r.gradWin, g)
-	if len(r.statWin) > J {
-		r.statWin = r.statWin[1:]
-		r.gradWin = r.gradWin[1:]
-	}
-}
-
-func maxOf(x []float64) float64 {
-	m := math.Inf(-1)
-	for _, v := range x {
-		m = math.Max(m, v)
-	}
-	return m
 }
 
 func (r *run) finish(res *Result, err error) (*Result, error) {
+	if res.Status == EarlyStopped && r.ctl.bestK > 0 {
+		r.w.CopyFrom(r.ctl.best)
+	}
 	res.Weights = r.w.Clone()
 	res.Elapsed = time.Since(r.start)
 	f, nmse, ferr := r.evalFull(res.Weights)
+	r.ctl.stats.FullEvaluations++
 	if ferr == nil {
 		res.F, res.NormMSE = f, nmse
 	} else if err == nil {
 		err = ferr
 		res.Status = Failed
+		res.Reason = ferr.Error()
 	}
+	res.ValLoss, res.ValMetric = math.NaN(), math.NaN()
+	if r.ctl.val != nil {
+		vl, vm, verr := r.evalValidation(res.Weights)
+		if verr == nil {
+			res.ValLoss, res.ValMetric = vl, vm
+		} else if err == nil {
+			err = fmt.Errorf("solvers: validation of the final weights: %w", verr)
+			res.Status = Failed
+			res.Reason = err.Error()
+		}
+		if r.ctl.bestK > 0 {
+			res.Best = &Best{K: r.ctl.bestK, ValLoss: r.ctl.bestLoss, ValMetric: r.ctl.bestMetric, Weights: r.ctl.best.Clone()}
+		}
+	}
+	res.Stats = r.ctl.stats
+	r.finishObservers(res)
 	return res, err
 }
 
@@ -462,6 +572,7 @@ func (r *run) selectBlocks(k int, prog *graph.Program) ([]int, error) {
 			if err := prog.Grad(j, g); err != nil {
 				return nil, fmt.Errorf("solvers: iteration %d, block %q gradient: %w", k, b.Name, err)
 			}
+			r.ctl.stats.Gradient++
 			if n := norm(g); n > bestN {
 				best, bestN = j, n
 			}
@@ -479,6 +590,7 @@ type update struct {
 	f           float64
 	stat, gnorm float64
 	info        surrogate.Info
+	stats       Stats // evaluations made for this update
 }
 
 // direction computes block j's direction and step size at the weights bound
@@ -503,6 +615,7 @@ func (r *run) direction(ctx context.Context, k int, prog *graph.Program, j int) 
 	point := r.w[j]
 	lam := r.l1(j)
 	bp := &blockProblem{prog: prog, j: j, blk: blk, point: point, f: f, grad: grad, l1: lam}
+	bp.stats.Objective, bp.stats.Gradient = 1, 1 // f and ∇_j f at W^(k) above
 	var once sync.Once
 	var cert surrogate.Certificate
 	bp.cert = func() surrogate.Certificate {
@@ -570,7 +683,7 @@ func (r *run) direction(ctx context.Context, k int, prog *graph.Program, j int) 
 	if math.IsNaN(alpha) || math.IsInf(alpha, 0) || alpha < 0 {
 		return update{}, fmt.Errorf("solvers: %s: step rule %s gave α=%v: %w", where(), r.m.Step.Name(), alpha, ErrNotFinite)
 	}
-	return update{j: j, d: d, alpha: alpha, f: f0, stat: norm(diff), gnorm: norm(grad), info: info}, nil
+	return update{j: j, d: d, alpha: alpha, f: f0, stat: norm(diff), gnorm: norm(grad), info: info, stats: bp.stats}, nil
 }
 
 // jacobi computes every block's update from the same W^(k) concurrently,

@@ -17,6 +17,9 @@ type blockProblem struct {
 	l1    float64
 	moved bool // the program's block j holds a trial point, not W_j^(k)
 	cert  func() surrogate.Certificate
+	// stats counts the evaluations asked of the program through this
+	// problem (and, set by the driver, the ones made to build it).
+	stats Stats
 }
 
 var _ surrogate.Problem = (*blockProblem)(nil)
@@ -41,6 +44,7 @@ func (p *blockProblem) HVP(v, dst []float64) error {
 	if err := p.restore(); err != nil {
 		return err
 	}
+	p.stats.HVP++
 	return p.prog.HVP(p.j, v, dst)
 }
 
@@ -48,6 +52,7 @@ func (p *blockProblem) GaussNewton(v, dst []float64) error {
 	if err := p.restore(); err != nil {
 		return err
 	}
+	p.stats.GaussNewton++
 	return p.prog.GaussNewton(p.j, v, dst)
 }
 
@@ -55,6 +60,7 @@ func (p *blockProblem) Hessian(dst []float64) error {
 	if err := p.restore(); err != nil {
 		return err
 	}
+	p.stats.Hessian++
 	return p.prog.Hessian(p.j, dst)
 }
 
@@ -62,6 +68,7 @@ func (p *blockProblem) GaussNewtonMatrix(dst []float64) error {
 	if err := p.restore(); err != nil {
 		return err
 	}
+	p.stats.GaussNewtonMatrix++
 	return p.prog.GaussNewtonMatrix(p.j, dst)
 }
 
@@ -70,11 +77,13 @@ func (p *blockProblem) Eval(w, grad []float64) (float64, error) {
 		return 0, err
 	}
 	p.moved = true
+	p.stats.Objective++
 	f, err := p.prog.Objective()
 	if err != nil {
 		return 0, err
 	}
 	if grad != nil {
+		p.stats.Gradient++
 		if err := p.prog.Grad(p.j, grad); err != nil {
 			return 0, err
 		}
