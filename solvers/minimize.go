@@ -7,6 +7,17 @@
 // A run splits as in gonum/optimize: the problem (a graph.Net and its Data),
 // the method (a BSUM value) and the Settings (when to stop), with a Result
 // whose Status says why it stopped.
+//
+// Run control follows gonum/optimize's Converger and Recorder: stopping
+// rules are small Converger values (Goal, RelativeChange, GradientNorm,
+// Stationarity, DampingCeiling), each with its own Status, listed in
+// Settings.Convergers; an Observer sees every Record with the current
+// weights and may stop the run with a reason (Printer, a trainlm-like log,
+// is one). Settings.Validation adds a held-out set: every validated Record
+// carries its loss and metric (Metric: normalised MSE or accuracy),
+// Result.Best the best weights seen, and Settings.Patience early stopping
+// that returns them. Result.Stats counts the objective, gradient,
+// curvature-product and explicit-matrix evaluations the run made.
 package solvers
 
 import (
