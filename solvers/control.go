@@ -89,10 +89,11 @@ func (g Goal) Converged(p *Progress) (Status, string) {
 //
 //	|f_old − f_new| ≤ Tol · max(|f_old|, |f_new|),
 //
-// with f_new the newest record's f and f_old that of the record Window
-// records back (both full evaluations; with FullEvalEvery > 1 the window
-// counts records between full evaluations too). If Window is 0, the window
-// is one sweep: the record J block updates back, so every block has moved
+// with f_new the newest record's f and f_old that of the newest record at
+// least Window records back, both full evaluations (Record.Full): the rule
+// is asked only on full records, and with FullEvalEvery > 1 looks back to
+// the last full record at or before the window's start. If Window is 0,
+// the window is one sweep: J block updates back, so every block has moved
 // since. A run shorter than the window does not stop.
 type RelativeChange struct {
 	Tol    float64
@@ -119,7 +120,10 @@ func (c RelativeChange) Converged(p *Progress) (Status, string) {
 			}
 		}
 	}
-	if old < 0 || !h[old].Full {
+	for old >= 0 && !h[old].Full {
+		old--
+	}
+	if old < 0 {
 		return NotStopped, ""
 	}
 	fo, fn := h[old].F, h[n].F

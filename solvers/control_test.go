@@ -49,6 +49,11 @@ func TestConvergerRules(t *testing.T) {
 		{"ftol sweep large change", solvers.RelativeChange{Tol: 1e-3}, hist(2, [4]float64{1, 0, 0, 0}, [4]float64{1, 0, 0, 0}, [4]float64{1.01, 0, 0, 0}), solvers.NotStopped},
 		{"ftol shorter than a sweep", solvers.RelativeChange{Tol: 1}, hist(3, [4]float64{1, 0, 0, 0}, [4]float64{1, 0, 0, 0}), solvers.NotStopped},
 		{"ftol window 1", solvers.RelativeChange{Tol: 1e-3, Window: 1}, hist(2, [4]float64{1, 0, 0, 0}, [4]float64{5, 0, 0, 0}, [4]float64{5.001, 0, 0, 0}), solvers.FunctionConvergence},
+		{"ftol looks back to a full record", solvers.RelativeChange{Tol: 1e-3, Window: 1}, func() *solvers.Progress {
+			p := hist(1, [4]float64{1, 0, 0, 0}, [4]float64{3, 0, 0, 0}, [4]float64{1.0001, 0, 0, 0})
+			p.History[1].Full = false
+			return p
+		}(), solvers.FunctionConvergence},
 		{"ftol increase counts as change", solvers.RelativeChange{Tol: 1e-3, Window: 1}, hist(1, [4]float64{1, 0, 0, 0}, [4]float64{2, 0, 0, 0}), solvers.NotStopped},
 		{"gtol every block", solvers.GradientNorm{Tol: 1e-3}, hist(2, [4]float64{1, 1, 0, 0}, [4]float64{1, 1e-3, 0, 0}, [4]float64{1, 1e-4, 0, 0}), solvers.GradientThreshold},
 		{"gtol one block above", solvers.GradientNorm{Tol: 1e-3}, hist(2, [4]float64{1, 1e-4, 0, 0}, [4]float64{1, 2e-3, 0, 0}, [4]float64{1, 1e-4, 0, 0}), solvers.NotStopped},
@@ -596,4 +601,48 @@ func TestControlAddsNoAllocationsPerIteration(t *testing.T) {
 	}})
 	t.Logf("allocations per iteration: %.2f without, %.2f with convergers", base, ctl)
 	assert.InDelta(t, base, ctl, 0.05, "allocations per iteration: %.2f without, %.2f with convergers", base, ctl)
+}
+
+// One Settings value (stateless convergers, a shared validation set) serves
+// concurrent runs; each run owns its validation program and counters. Each
+// goroutine has its own net: sharing one net's cached programs between
+// runs is a separate matter.
+func TestSettingsShareAcrossConcurrentRuns(t *testing.T) {
+	_, data := bodyFat(t)
+	tr, va, err := data.Split(13, 0.2, 2)
+	require.NoError(t, err)
+	s := solvers.Settings{MaxIter: 30, Validation: &va, Patience: 5, Convergers: []solvers.Converger{solvers.Goal{F: 1e-9}, solvers.RelativeChange{Tol: 1e-12}}}
+	m := jacobiLM()
+	results := make([]*solvers.Result, 3)
+	errs := make([]error, 3)
+	done := make(chan int)
+	for i := range results {
+		go func(i int) {
+			defer func() { done <- i }()
+			net, err := models.BodyFat().Net()
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			w0 := net.Init(rand.New(rand.NewPCG(29, 29)))
+			results[i], errs[i] = solvers.Minimize(context.Background(), net, tr, w0, m(), s)
+		}(i)
+	}
+	for range results {
+		<-done
+	}
+	for i := range results {
+		require.NoError(t, errs[i])
+		assert.Equal(t, results[0].History[len(results[0].History)-1].ValLoss, results[i].History[len(results[i].History)-1].ValLoss)
+		assert.Equal(t, results[0].Stats, results[i].Stats)
+		assert.Equal(t, results[0].Weights, results[i].Weights)
+	}
+}
+
+func jacobiLM() func() solvers.BSUM {
+	return func() solvers.BSUM {
+		m := solvers.LM()
+		m.Blocks = solvers.Jacobi
+		return m
+	}
 }

@@ -250,7 +250,10 @@ var ErrNotFinite = errors.New("not finite")
 // error; then Result.Status is Failed and Result.Weights the last finite
 // weights. Cancelling ctx is not an error: the run stops with Status
 // Canceled, a nil error and the weights reached so far (check ctx.Err() or
-// the status to tell an interrupted run from a finished one).
+// the status to tell an interrupted run from a finished one). Neither is a
+// stop by a Converger, an Observer or early stopping: Result.Status and
+// Result.Reason say which rule stopped the run, and after early stopping
+// Result.Weights are the best validated weights rather than the last.
 func Minimize(ctx context.Context, net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*Result, error) {
 	r, err := newRun(net, data, w0, m, s)
 	if err != nil {
