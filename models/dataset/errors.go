@@ -61,7 +61,8 @@ type ParseError struct {
 	Err error
 }
 
-// Error formats the error as "file:line: column N "name": message".
+// Error formats the error as "file:line: column N "name": message". A
+// column name longer than about 80 characters is shortened with an ellipsis.
 func (e *ParseError) Error() string {
 	var b strings.Builder
 	if e.File == "" {
@@ -75,11 +76,11 @@ func (e *ParseError) Error() string {
 	b.WriteString(": ")
 	switch {
 	case e.Field > 0 && e.Column != "":
-		fmt.Fprintf(&b, "column %d %q: ", e.Field, e.Column)
+		fmt.Fprintf(&b, "column %d %s: ", e.Field, quote(e.Column))
 	case e.Field > 0:
 		fmt.Fprintf(&b, "column %d: ", e.Field)
 	case e.Column != "":
-		fmt.Fprintf(&b, "column %q: ", e.Column)
+		fmt.Fprintf(&b, "column %s: ", quote(e.Column))
 	}
 	if e.Err != nil {
 		b.WriteString(e.Err.Error())
