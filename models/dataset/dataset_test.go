@@ -489,6 +489,9 @@ func FuzzReadCSV(f *testing.F) {
 		"a\n",
 		"\n\n",
 		"\"",
+		"a,b\n1,\"2\n3,4\n",
+		"a,b,c\n\"x\ny\",\"z\n1,2,3\n",
+		"a,b\n\"1\"x,2\n",
 	} {
 		f.Add(seed)
 	}
@@ -515,6 +518,16 @@ func FuzzReadCSV(f *testing.F) {
 			}
 			if pe.File != "fuzz.csv" || pe.Line < 1 || err.Error() == "" {
 				t.Fatalf("badly located error: %#v", pe)
+			}
+			if lines := strings.Count(src, "\n") + 1; pe.Line > lines+1 {
+				t.Fatalf("error at line %d of a %d-line input: %v", pe.Line, lines, err)
+			}
+			if errors.Is(err, ErrSyntax) && pe.Field < 0 {
+				t.Fatalf("syntax error with field %d", pe.Field)
+			}
+			// Messages stay short whatever the input (see quote).
+			if len(err.Error()) > 4000 {
+				t.Fatalf("error message of %d bytes", len(err.Error()))
 			}
 			if tab != nil {
 				t.Fatal("table returned with error")

@@ -293,3 +293,34 @@ func readAtMost(r io.Reader, n, avail int64) ([]byte, error) {
 	}
 	return buf, nil
 }
+
+// WriteIDX writes a as an uncompressed IDX file (wrap w in a gzip.Writer
+// for a .gz file). It checks that a has 1 to 255 dimensions, each below
+// 2³², a known type, and Len()·Type.Size() data bytes.
+func WriteIDX(w io.Writer, a *IDX) error {
+	if a.Type.Size() == 0 {
+		return fmt.Errorf("dataset: WriteIDX: %w: unknown element %v", ErrIDX, a.Type)
+	}
+	if len(a.Dims) == 0 || len(a.Dims) > 255 {
+		return fmt.Errorf("dataset: WriteIDX: %w: %d dimensions, want 1 to 255", ErrIDX, len(a.Dims))
+	}
+	head := []byte{0, 0, byte(a.Type), byte(len(a.Dims))}
+	n := int64(a.Type.Size())
+	for _, d := range a.Dims {
+		if d < 0 || int64(d) > math.MaxUint32 {
+			return fmt.Errorf("dataset: WriteIDX: %w: dimension %d out of range", ErrIDX, d)
+		}
+		head = binary.BigEndian.AppendUint32(head, uint32(d))
+		n *= int64(d)
+	}
+	if int64(len(a.Data)) != n {
+		return fmt.Errorf("dataset: WriteIDX: %w: %d data bytes for a %s array of %v (want %d)", ErrIDX, len(a.Data), shape(a.Dims), a.Type, n)
+	}
+	if _, err := w.Write(head); err != nil {
+		return fmt.Errorf("dataset: WriteIDX: %w", err)
+	}
+	if _, err := w.Write(a.Data); err != nil {
+		return fmt.Errorf("dataset: WriteIDX: %w", err)
+	}
+	return nil
+}

@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -265,6 +266,54 @@ func FuzzReadIDX(f *testing.F) {
 			for i := range a.Len() {
 				_ = a.At(i) // every element decodes
 			}
+			// What was read writes back to the same array.
+			var buf bytes.Buffer
+			if err := WriteIDX(&buf, a); err != nil {
+				t.Fatalf("WriteIDX of an accepted array: %v", err)
+			}
+			back, err := ReadIDX(&buf, "back.idx", IDXOptions{})
+			if err != nil || back.Type != a.Type || !slices.Equal(back.Dims, a.Dims) || !bytes.Equal(back.Data, a.Data) {
+				t.Fatalf("round trip differs: %v", err)
+			}
 		}
 	})
 }
+
+func TestWriteIDX(t *testing.T) {
+	tests := []struct {
+		name string
+		a    *IDX
+		err  string // "" for a valid array, which must round-trip
+	}{
+		{"uint8 images", &IDX{Type: IDXUint8, Dims: []int{2, 2, 3}, Data: []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 255}}, ""},
+		{"int32 vector", &IDX{Type: IDXInt32, Dims: []int{2}, Data: []byte{0, 0, 0, 1, 0xff, 0xff, 0xff, 0xff}}, ""},
+		{"empty", &IDX{Type: IDXFloat64, Dims: []int{0, 5}, Data: []byte{}}, ""},
+		{"unknown type", &IDX{Type: 0x01, Dims: []int{1}, Data: []byte{1}}, "unknown element type 0x01"},
+		{"no dims", &IDX{Type: IDXUint8, Data: []byte{1}}, "0 dimensions"},
+		{"negative dim", &IDX{Type: IDXUint8, Dims: []int{-1}}, "dimension -1 out of range"},
+		{"short data", &IDX{Type: IDXInt16, Dims: []int{3}, Data: []byte{1, 2, 3}}, "3 data bytes for a 3 array of int16 (want 6)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			err := WriteIDX(&buf, tc.a)
+			if tc.err != "" {
+				assert.ErrorIs(t, err, ErrIDX)
+				assert.Contains(t, err.Error(), tc.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, idxBytes(tc.a.Type, tc.a.Dims, tc.a.Data), buf.Bytes())
+			back, err := ReadIDX(&buf, "rt.idx", IDXOptions{})
+			require.NoError(t, err)
+			assert.Equal(t, tc.a, back)
+		})
+	}
+	// A failing writer is reported.
+	err := WriteIDX(&errWriter{}, &IDX{Type: IDXUint8, Dims: []int{1}, Data: []byte{1}})
+	assert.ErrorContains(t, err, "write failed")
+}
+
+type errWriter struct{}
+
+func (errWriter) Write([]byte) (int, error) { return 0, errors.New("write failed") }

@@ -1,7 +1,9 @@
 package dataset
 
 import (
+	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -193,4 +195,50 @@ func TestLocateSyntaxLongInput(t *testing.T) {
 	assert.Equal(t, 50_002, pe.Line)
 	assert.Equal(t, 2, pe.Field)
 	assert.Contains(t, err.Error(), "stopped at line 50003")
+}
+
+// FuzzScalerJSON: a Scaler decoded from any JSON is either refused by
+// Validate or usable: its transforms run and InverseX undoes TransformX.
+func FuzzScalerJSON(f *testing.F) {
+	for _, seed := range []string{
+		`{"feature_names":["a","b"],"mean":[1,2],"std":[0.5,4],"target_names":["y"],"target_mode":"minmax","range":{"lo":0,"hi":1},"target_min":[3],"target_max":[7]}`,
+		`{"feature_names":["a"],"mean":[0],"std":[1],"target_names":["y"],"target_mode":"standard","target_mean":[2],"target_std":[3]}`,
+		`{"feature_names":["a"],"mean":[0],"std":[0],"target_names":[]}`,
+		`{"feature_names":["a","a"],"mean":[0,0],"std":[1,1]}`,
+		`{"feature_names":["a"],"mean":[0],"std":[1],"target_mode":"bogus"}`,
+		`{}`,
+		`null`,
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		var sc Scaler
+		if json.Unmarshal([]byte(src), &sc) != nil {
+			return
+		}
+		if err := sc.Validate(); err != nil {
+			if !errors.Is(err, ErrInvalidScaler) || len(err.Error()) > 1000 {
+				t.Fatalf("bad error: %.200v", err)
+			}
+			return
+		}
+		const n = 2
+		x := make([]float64, sc.In()*n)
+		for i := range x {
+			x[i] = float64(i%5) - 2
+		}
+		z := make([]float64, len(x))
+		sc.TransformX(z, x, n)
+		back := make([]float64, len(x))
+		sc.InverseX(back, z, n)
+		for i := range x {
+			scale := math.Max(1, math.Abs(sc.Mean[i/n])+math.Abs(sc.Std[i/n]))
+			if d := math.Abs(back[i] - x[i]); d > 1e-9*scale && !math.IsInf(z[i], 0) {
+				t.Fatalf("InverseX(TransformX(x)) = %v, want %v", back[i], x[i])
+			}
+		}
+		y := make([]float64, sc.Out()*n)
+		sc.TransformY(y, y, n)
+		sc.InverseY(y, y, n)
+	})
 }
