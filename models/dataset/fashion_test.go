@@ -317,3 +317,25 @@ func TestFashionMNISTReal(t *testing.T) {
 	assert.Equal(t, 0.0, lo)
 	assert.Equal(t, 1.0, hi)
 }
+
+// BenchmarkFashionMNIST loads the installed data set (skipped if absent):
+// go test -run '^$' -bench FashionMNIST -benchtime 1x ./models/dataset/
+func BenchmarkFashionMNIST(b *testing.B) {
+	for _, std := range []bool{false, true} {
+		name := "scaled"
+		if std {
+			name = "standardized"
+		}
+		b.Run(name, func(b *testing.B) {
+			if _, err := os.Stat(filepath.Join(FashionMNISTDir(""), FashionMNISTTrainImages+".gz")); err != nil {
+				b.Skipf("Fashion-MNIST not installed (%s)", FashionMNISTInstall)
+			}
+			for b.Loop() {
+				train, test, err := FashionMNIST(FashionMNISTOptions{Standardize: std})
+				if err != nil || train.N != FashionMNISTTrainN || test.N != FashionMNISTTestN {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

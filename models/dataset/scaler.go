@@ -42,7 +42,8 @@ var (
 // standardised, x' = (x − Mean[i]) / Std[i], with the population standard
 // deviation; targets are scaled according to TargetMode. It is plain JSON
 // (all fields exported and tagged) so that it can be saved with a model;
-// call [Scaler.Validate] after decoding one.
+// call [Scaler.Validate] after decoding one. Its methods only read it, so a
+// Scaler is safe for concurrent use as long as no one modifies its fields.
 type Scaler struct {
 	// FeatureNames are the input columns, in the order of the rows of X.
 	FeatureNames []string `json:"feature_names"`

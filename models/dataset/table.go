@@ -14,7 +14,9 @@ import (
 )
 
 // Table is a parsed numeric CSV file: a header of column names and rows of
-// float64 values, one value per column, all finite.
+// float64 values, one value per column, all finite. A Table is a plain
+// value: safe for concurrent reads, not for modification while others read
+// it.
 type Table struct {
 	// Name is the source name used in error messages (usually the file path).
 	Name string
