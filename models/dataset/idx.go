@@ -235,15 +235,15 @@ func readIDX(r io.Reader, name string, opt IDXOptions, fileSize int64) (*IDX, er
 		a.Dims[0] = opt.MaxItems
 	}
 	header := int64(4 + 4*ndim)
-	if !compressed && avail > 0 && header+full > avail {
+	if !compressed && avail > 0 && header+want > avail {
 		return nil, bad("truncated: the header announces a %s array of %v (%d data bytes) but the file has only %d bytes after the header",
-			shape(a.Dims), typ, full, avail-header)
+			shape(a.Dims), typ, want, avail-header)
 	}
 	a.Data, err = readAtMost(in, want, avail)
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, fmt.Errorf("dataset: %s: %w: truncated: the header announces %d data bytes (%s %v), the file holds %d: %w",
-				name, ErrIDX, full, shape(a.Dims), typ, len(a.Data), io.ErrUnexpectedEOF)
+				name, ErrIDX, want, shape(a.Dims), typ, len(a.Data), io.ErrUnexpectedEOF)
 		}
 		return nil, bad("reading the data: %v", err)
 	}

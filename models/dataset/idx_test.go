@@ -196,7 +196,15 @@ func TestLoadIDXChecksFileSize(t *testing.T) {
 			assert.Contains(t, err.Error(), tc.has)
 		})
 	}
-	_, err := LoadIDX(filepath.Join(dir, "nope"), IDXOptions{})
+	// With MaxItems only the items asked for must be present.
+	p := filepath.Join(dir, "partial")
+	require.NoError(t, os.WriteFile(p, idxBytes(IDXUint8, []int{1000, 2}, []byte{1, 2, 3, 4, 5}), 0o644))
+	a, err := LoadIDX(p, IDXOptions{MaxItems: 2})
+	require.NoError(t, err)
+	assert.Equal(t, []byte{1, 2, 3, 4}, a.Data)
+	_, err = LoadIDX(p, IDXOptions{MaxItems: 3})
+	assert.ErrorContains(t, err, "a 3×2 array of uint8 (6 data bytes) but the file has only 5 bytes")
+	_, err = LoadIDX(filepath.Join(dir, "nope"), IDXOptions{})
 	assert.ErrorIs(t, err, fs.ErrNotExist)
 }
 
