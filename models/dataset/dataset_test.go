@@ -51,8 +51,8 @@ func TestReadCSVErrors(t *testing.T) {
 		{"overflow", "a,b\n1,-1e999\n", ErrNotFinite, 2, 2, "b", "overflows float64"},
 		{"duplicate header", "a,b,a\n1,2,3\n", ErrDuplicateColumn, 1, 3, "a", `t.csv:1: column 3 "a": duplicate column: also column 1`},
 		{"empty header name", "a,,c\n1,2,3\n", ErrMissing, 1, 2, "", "t.csv:1: column 2: missing value: empty column name"},
-		{"bare quote", "a,b\n1,2\"x\n", ErrSyntax, 2, 0, "", "t.csv:2: CSV syntax error"},
-		{"unterminated quote", "a,b\n1,\"2\n", ErrSyntax, 2, 0, "", "CSV syntax error"},
+		{"bare quote", "a,b\n1,2\"x\n", ErrSyntax, 2, 2, "b", `t.csv:2: column 2 "b": CSV syntax error: quote inside an unquoted field`},
+		{"unterminated quote", "a,b\n1,\"2\n", ErrSyntax, 2, 2, "b", "CSV syntax error: quoted field is never closed"},
 		{"blank lines counted", "a,b\n\n1,2\n\n3,y\n", ErrNotNumeric, 5, 2, "b", "t.csv:5:"},
 		{"CRLF", "a,b\r\n1,2\r\n3,z\r\n", ErrNotNumeric, 3, 2, "b", "t.csv:3:"},
 		{"multi-line quoted field", "a,b\n\"1\n\",2\n3,x\n", ErrNotNumeric, 4, 2, "b", "t.csv:4:"},
@@ -489,6 +489,9 @@ func FuzzReadCSV(f *testing.F) {
 		"a\n",
 		"\n\n",
 		"\"",
+		"a,b\n1,\"2\n3,4\n",
+		"a,b,c\n\"x\ny\",\"z\n1,2,3\n",
+		"a,b\n\"1\"x,2\n",
 	} {
 		f.Add(seed)
 	}
@@ -515,6 +518,16 @@ func FuzzReadCSV(f *testing.F) {
 			}
 			if pe.File != "fuzz.csv" || pe.Line < 1 || err.Error() == "" {
 				t.Fatalf("badly located error: %#v", pe)
+			}
+			if lines := strings.Count(src, "\n") + 1; pe.Line > lines+1 {
+				t.Fatalf("error at line %d of a %d-line input: %v", pe.Line, lines, err)
+			}
+			if errors.Is(err, ErrSyntax) && pe.Field < 0 {
+				t.Fatalf("syntax error with field %d", pe.Field)
+			}
+			// Messages stay short whatever the input (see quote).
+			if len(err.Error()) > 4000 {
+				t.Fatalf("error message of %d bytes", len(err.Error()))
 			}
 			if tab != nil {
 				t.Fatal("table returned with error")

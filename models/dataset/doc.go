@@ -1,6 +1,6 @@
-// Package dataset is the data layer of bsum: it reads numeric CSV tables,
-// selects feature and target columns, scales them, and hands the trainer
-// feature-major matrices.
+// Package dataset is the data layer of bsum: it reads numeric CSV tables
+// and IDX arrays, selects feature and target columns, scales them, and
+// hands the trainer feature-major matrices.
 //
 // # Layout
 //
@@ -36,7 +36,39 @@
 // Problems with the data are reported as [*ParseError], which names the
 // file, line and column as precisely as they are known and wraps one of
 // the exported sentinel errors ([ErrEmpty], [ErrRagged], [ErrNotNumeric],
-// …) so that callers can test them with [errors.Is].
+// …) so that callers can test them with [errors.Is]. A CSV syntax error
+// (such as an unterminated quote) names the line and field where the
+// malformed field starts, and where the parser gave up if that is another
+// line. Messages quote at most about 80 characters of any offending
+// field, column name or requested name, followed by an ellipsis and the
+// full length in bytes, so binary input never floods a terminal.
+//
+// # IDX and Fashion-MNIST
+//
+// [ReadIDX] and [LoadIDX] read the IDX format of MNIST-style data sets,
+// plain or gzip-compressed (recognised by its magic bytes), checking the
+// header before allocating: more than [IDXOptions].MaxBytes is refused at
+// once, an uncompressed file that announces more data than its length is
+// refused before its data is read, and otherwise memory grows only with the
+// data that really arrives.
+// Malformed input wraps [ErrIDX]. [FashionMNIST] loads Zalando's
+// Fashion-MNIST from the folder of the Debian package dataset-fashion-mnist
+// ([FashionMNISTDefaultDir]), from $BSUM_FASHION_MNIST, or from
+// [FashionMNISTOptions].Dir, with pixels scaled to [0, 1] (or standardised
+// with training statistics) and one-hot targets:
+//
+//	train, test, err := dataset.FashionMNIST(dataset.FashionMNISTOptions{})
+//	// train.X is 784×60000, train.Y is 10×60000; test has 10,000 samples
+//
+// When the files are missing the error wraps [ErrNotInstalled] and gives
+// the command to install them (apt-get install -y dataset-fashion-mnist).
+//
+// # Concurrency
+//
+// The functions of the package are safe for concurrent use. A [Table],
+// [Set], [Scaler] or [IDX] is a plain value: it may be read by many
+// goroutines at once (a Scaler's transforms only read it), but must not be
+// modified while others use it.
 //
 // # BodyFat
 //

@@ -61,7 +61,8 @@ type ParseError struct {
 	Err error
 }
 
-// Error formats the error as "file:line: column N "name": message".
+// Error formats the error as "file:line: column N "name": message". A
+// column name longer than about 80 characters is shortened with an ellipsis.
 func (e *ParseError) Error() string {
 	var b strings.Builder
 	if e.File == "" {
@@ -75,11 +76,11 @@ func (e *ParseError) Error() string {
 	b.WriteString(": ")
 	switch {
 	case e.Field > 0 && e.Column != "":
-		fmt.Fprintf(&b, "column %d %q: ", e.Field, e.Column)
+		fmt.Fprintf(&b, "column %d %s: ", e.Field, quote(e.Column))
 	case e.Field > 0:
 		fmt.Fprintf(&b, "column %d: ", e.Field)
 	case e.Column != "":
-		fmt.Fprintf(&b, "column %q: ", e.Column)
+		fmt.Fprintf(&b, "column %s: ", quote(e.Column))
 	}
 	if e.Err != nil {
 		b.WriteString(e.Err.Error())
@@ -89,3 +90,19 @@ func (e *ParseError) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *ParseError) Unwrap() error { return e.Err }
+
+// Sentinel errors of the IDX reader and the Fashion-MNIST loader.
+var (
+	// ErrIDX reports a malformed IDX file: a wrong magic number, an unknown
+	// element type, an impossible size, truncated or trailing data, or a
+	// corrupt gzip stream.
+	ErrIDX = errors.New("malformed IDX file")
+	// ErrLabels reports labels that do not fit the images: a count that
+	// differs from the number of images, a label outside the classes, or a
+	// label file of the wrong shape or type.
+	ErrLabels = errors.New("labels do not match the images")
+	// ErrNotInstalled reports a data set whose files are not where they
+	// were looked for; the message says how to install them. It comes
+	// together with [fs.ErrNotExist].
+	ErrNotInstalled = errors.New("data set not found")
+)

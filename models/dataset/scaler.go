@@ -42,7 +42,8 @@ var (
 // standardised, x' = (x − Mean[i]) / Std[i], with the population standard
 // deviation; targets are scaled according to TargetMode. It is plain JSON
 // (all fields exported and tagged) so that it can be saved with a model;
-// call [Scaler.Validate] after decoding one.
+// call [Scaler.Validate] after decoding one. Its methods only read it, so a
+// Scaler is safe for concurrent use as long as no one modifies its fields.
 type Scaler struct {
 	// FeatureNames are the input columns, in the order of the rows of X.
 	FeatureNames []string `json:"feature_names"`
@@ -164,7 +165,7 @@ func checkMode(mode TargetMode, r TargetRange) error {
 		}
 		return nil
 	default:
-		return fmt.Errorf("dataset: %w: unknown target mode %q", ErrBadConfig, mode)
+		return fmt.Errorf("dataset: %w: unknown target mode %s", ErrBadConfig, quote(string(mode)))
 	}
 }
 
@@ -278,7 +279,7 @@ func (s *Scaler) Validate() error {
 	}
 	for i := range d {
 		if !finite(s.Mean[i]) || !finite(s.Std[i]) || s.Std[i] <= 0 {
-			return bad("feature %q: mean %v, std %v", s.FeatureNames[i], s.Mean[i], s.Std[i])
+			return bad("feature %s: mean %v, std %v", quote(s.FeatureNames[i]), s.Mean[i], s.Std[i])
 		}
 	}
 	if err := checkMode(s.TargetMode, s.Range); err != nil {
@@ -292,7 +293,7 @@ func (s *Scaler) Validate() error {
 		}
 		for k := range m {
 			if !finite(s.TargetMin[k]) || !finite(s.TargetMax[k]) || !(s.TargetMin[k] < s.TargetMax[k]) {
-				return bad("target %q: min %v, max %v", s.TargetNames[k], s.TargetMin[k], s.TargetMax[k])
+				return bad("target %s: min %v, max %v", quote(s.TargetNames[k]), s.TargetMin[k], s.TargetMax[k])
 			}
 		}
 	case TargetStandard:
@@ -301,7 +302,7 @@ func (s *Scaler) Validate() error {
 		}
 		for k := range m {
 			if !finite(s.TargetMean[k]) || !finite(s.TargetStd[k]) || s.TargetStd[k] <= 0 {
-				return bad("target %q: mean %v, std %v", s.TargetNames[k], s.TargetMean[k], s.TargetStd[k])
+				return bad("target %s: mean %v, std %v", quote(s.TargetNames[k]), s.TargetMean[k], s.TargetStd[k])
 			}
 		}
 	}
@@ -316,7 +317,7 @@ func uniqueNames(features, targets []string) string {
 			return "empty column name"
 		}
 		if seen[name] {
-			return fmt.Sprintf("column %q named twice", name)
+			return fmt.Sprintf("column %s named twice", quote(name))
 		}
 		seen[name] = true
 	}

@@ -9,7 +9,9 @@ import (
 
 // Set is a data set in the feature-major layout used by the trainer:
 // X is In×N and Y is Out×N, each stored row-major, so X[i*N+n] is feature
-// i of sample n and Y[k*N+n] is target k of sample n.
+// i of sample n and Y[k*N+n] is target k of sample n. A Set is a plain
+// value: safe for concurrent reads, not for modification while others read
+// it.
 type Set struct {
 	// X holds the inputs, In rows of N values.
 	X []float64

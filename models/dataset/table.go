@@ -14,7 +14,9 @@ import (
 )
 
 // Table is a parsed numeric CSV file: a header of column names and rows of
-// float64 values, one value per column, all finite.
+// float64 values, one value per column, all finite. A Table is a plain
+// value: safe for concurrent reads, not for modification while others read
+// it.
 type Table struct {
 	// Name is the source name used in error messages (usually the file path).
 	Name string
@@ -66,7 +68,8 @@ func LoadCSVColumns(path string, columns []string) (*Table, error) {
 }
 
 func readCSV(r io.Reader, name string, keep []string) (*Table, error) {
-	cr := csv.NewReader(r)
+	rc := newRecorder(r)
+	cr := csv.NewReader(rc)
 	cr.FieldsPerRecord = -1 // ragged rows are checked below, with a better message
 	cr.ReuseRecord = true
 	cr.TrimLeadingSpace = true
@@ -76,8 +79,9 @@ func readCSV(r io.Reader, name string, keep []string) (*Table, error) {
 		return nil, &ParseError{File: name, Line: 1, Err: ErrEmpty}
 	}
 	if err != nil {
-		return nil, readError(name, err)
+		return nil, readError(name, err, rc, nil)
 	}
+	rc.discardTo(cr.InputOffset())
 	headerLine, _ := cr.FieldPos(0)
 	t := &Table{Name: name, Columns: make([]string, len(header))}
 	seen := make(map[string]int, len(header))
@@ -110,7 +114,7 @@ func readCSV(r io.Reader, name string, keep []string) (*Table, error) {
 			j, ok := seen[k]
 			if !ok {
 				return nil, &ParseError{File: name, Line: headerLine, Column: k,
-					Err: fmt.Errorf("%w: the header has %s", ErrUnknownColumn, strings.Join(t.Columns, ", "))}
+					Err: fmt.Errorf("%w: the header has %s", ErrUnknownColumn, quoteList(t.Columns))}
 			}
 			cols = append(cols, j)
 		}
@@ -127,8 +131,9 @@ func readCSV(r io.Reader, name string, keep []string) (*Table, error) {
 			break
 		}
 		if err != nil {
-			return nil, readError(name, err)
+			return nil, readError(name, err, rc, t.Columns)
 		}
+		rc.discardTo(cr.InputOffset())
 		line, _ := cr.FieldPos(0)
 		lastLine = line
 		if len(rec) != width {
@@ -170,27 +175,17 @@ func parseValue(s string) (float64, error) {
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		if errors.Is(err, strconv.ErrRange) && math.IsInf(v, 0) {
-			return 0, fmt.Errorf("%w: %q overflows float64", ErrNotFinite, s)
+			return 0, fmt.Errorf("%w: %s overflows float64", ErrNotFinite, quote(s))
 		}
 		if !errors.Is(err, strconv.ErrRange) {
-			return 0, fmt.Errorf("%w: %q", ErrNotNumeric, s)
+			return 0, fmt.Errorf("%w: %s", ErrNotNumeric, quote(s))
 		}
 		// Underflow to (signed) zero or a denormal: keep the rounded value.
 	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return 0, fmt.Errorf("%w: %q", ErrNotFinite, s)
+		return 0, fmt.Errorf("%w: %s", ErrNotFinite, quote(s))
 	}
 	return v, nil
-}
-
-// readError converts an error from encoding/csv into a *ParseError.
-func readError(name string, err error) error {
-	var ce *csv.ParseError
-	if errors.As(err, &ce) {
-		return &ParseError{File: name, Line: ce.Line,
-			Err: fmt.Errorf("%w at byte %d: %w", ErrSyntax, ce.Column, ce.Err)}
-	}
-	return &ParseError{File: name, Err: err}
 }
 
 // ColumnIndex returns the index of the named column, or -1 if there is none.
