@@ -49,9 +49,17 @@
 //
 // # Exit codes
 //
+// The same for every command:
+//
 //	0    success
-//	1    runtime failure (unreadable or invalid data or model, a failed run)
-//	2    usage error (bad flag, unknown name, missing --data or --target,
-//	     an architecture that does not fit the data)
-//	130  interrupted
+//	2    bad invocation or bad input data, found before any work: an
+//	     unknown or malformed flag or value, a missing or unreadable --data
+//	     or --model file, CSV content that is not numeric, ragged or
+//	     constant, an invalid model file, an --arch that does not fit the
+//	     data or the machine's memory, an output folder that cannot be
+//	     written
+//	1    the run itself failed: training diverged (NaN or Inf), a
+//	     prediction is not a finite number, an output file could not be
+//	     written at the end
+//	130  interrupted (Ctrl-C or SIGTERM)
 package main

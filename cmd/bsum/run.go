@@ -92,7 +92,16 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 Upper-bound Minimization (Ghauch et al., "A Unified Framework for Training
 Neural Networks"), and predicts with the trained models.
 
-Exit codes: 0 success, 1 runtime failure, 2 usage error, 130 interrupted.`,
+Exit codes, the same for every command:
+  0    success
+  2    bad invocation or bad input data, found before any work: an unknown or
+       malformed flag or value, a missing or unreadable --data or --model file,
+       CSV content that is not numeric, ragged or constant, an invalid model
+       file, an --arch that does not fit the data or the machine's memory, an
+       output folder that cannot be written
+  1    the run itself failed: training diverged (NaN or Inf), a prediction is
+       not a finite number, an output file could not be written at the end
+  130  interrupted (Ctrl-C or SIGTERM); train still saves the weights reached`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cmd.SetOut(stderr)
