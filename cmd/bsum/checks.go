@@ -86,11 +86,14 @@ func (m memEstimate) total() float64 { return m.weights + m.activations + m.curv
 
 // Copies of the weights and of the per-sample layer values a run holds at
 // once. The weights: current, last finite, gradient, direction, trial point
-// and solver state; the activations: forward values, pre-activations,
-// reverse-sweep deltas and the tangents of HVP / Gauss-Newton products.
+// and solver state; the activations: forward values, pre-activations and
+// reverse-sweep deltas, and for the second-order solvers also the tangents
+// of HVP / Gauss-Newton products. Measured on 2-20000-1 with N = 200
+// (32 MB per copy): bp peaked at 182 MB RSS, lm at 481 MB.
 const (
-	weightCopies     = 8
-	activationCopies = 8
+	weightCopies                = 8
+	activationCopies            = 8
+	secondOrderActivationCopies = 20
 )
 
 // estimateMemory estimates the memory of training a network of the given
@@ -128,7 +131,12 @@ func estimateMemory(sizes []int, bias bool, b, n int, solver string, jacobi bool
 	if solver == "adagrad" {
 		m.weights += 2 * m.weights / weightCopies
 	}
-	m.activations = activationCopies * units * float64(b) * f64
+	copies := float64(activationCopies)
+	switch solver {
+	case "lm", "lm-hessian", "exact-bcd":
+		copies = secondOrderActivationCopies
+	}
+	m.activations = copies * units * float64(b) * f64
 	m.activations += 2 * float64(sizes[0]+sizes[len(sizes)-1]) * float64(n) * f64 // batch copies of X and Y
 	m.curvature = maxCurv
 	if jacobi {

@@ -108,6 +108,10 @@ func predict(cmd *cobra.Command, f *predictFlags) error {
 	if len(keep) > 0 && len(kept) != n {
 		return failure(fmt.Errorf("--keep: read %d rows of %s but predicted %d", len(kept), src.name, n))
 	}
+	if ctx := cmd.Context(); ctx != nil && ctx.Err() != nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "bsum: interrupted; no predictions written")
+		return errReported{exitInterrupted}
+	}
 	out := m.Net().Out()
 	if err := checkFinite(pred, out, n, src.name); err != nil {
 		return failure(err)

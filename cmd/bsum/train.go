@@ -103,7 +103,7 @@ and the exit code is 130.`,
 	fl.Float64Var(&f.eta, "eta", 0, "`rate` of adagrad (0: default 0.1)")
 	fl.StringVar(&f.blocks, "blocks", "cyclic", "block `RULE`: "+strings.Join(catalogNames("blocks"), ", "))
 	fl.StringVar(&f.batch, "batch", "0", "batch `SIZE`: 0 for the full data set, B for B random samples, or growing for B=min(k,N)")
-	fl.IntVar(&f.iters, "iters", 500, "maximum number of block updates `N` (one iteration of Algorithm 1 updates one block; with --blocks jacobi it updates all J blocks, so N/J iterations)")
+	fl.IntVar(&f.iters, "iters", 500, "maximum number of block updates `N` (one iteration of Algorithm 1 updates one block; with --blocks jacobi it updates all J blocks, so N/J iterations, rounded down, at least 1)")
 	fl.IntVar(&f.sweeps, "sweeps", 0, "maximum number of sweeps `N`: N×J block updates, J = number of blocks (replaces --iters)")
 	fl.Float64Var(&f.tol, "tol", 0, "stop once every block's ‖D_j − W_j‖ ≤ `tol` (0: never)")
 	fl.DurationVar(&f.budget, "time", 0, "stop after this wall `TIME`, e.g. 30s (0: no limit)")
@@ -393,7 +393,8 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 
 // runLength converts --iters (block updates) or --sweeps (N×J block
 // updates) into iterations of Algorithm 1: one block update per iteration,
-// or J with the Jacobi rule. It returns the iterations and the block
+// or J with the Jacobi rule (then the updates are rounded down to whole
+// iterations, at least one). It returns the iterations and the block
 // updates they make.
 func runLength(sweeps bool, iters, nSweeps, blocks int, jacobi bool) (maxIter, updates int) {
 	updates = iters
@@ -401,7 +402,7 @@ func runLength(sweeps bool, iters, nSweeps, blocks int, jacobi bool) (maxIter, u
 		updates = nSweeps * blocks
 	}
 	if jacobi {
-		maxIter = (updates + blocks - 1) / blocks
+		maxIter = max(1, updates/blocks)
 		return maxIter, maxIter * blocks
 	}
 	return updates, updates
@@ -434,6 +435,7 @@ func dataProblem(src *source, f *trainFlags, err error) error {
 	}
 	return fmt.Errorf("%w; %s", err, hint)
 }
+
 // parseMethod resolves --solver, --step, --blocks, --batch and the solver
 // parameters.
 func parseMethod(cmd *cobra.Command, f *trainFlags) (solvers.BSUM, error) {
