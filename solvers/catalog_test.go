@@ -116,6 +116,8 @@ func TestStepParametersValidated(t *testing.T) {
 		{"recursive:-1,0.99", &solvers.Recursive{Alpha0: -1, T: 0.99}},
 		{"recursive:1,nan", &solvers.Recursive{Alpha0: 1, T: math.NaN()}},
 		{"recursive:0,0.5", &solvers.Recursive{Alpha0: 0, T: 0.5}},
+		{"recursive:5,1", &solvers.Recursive{Alpha0: 5, T: 1}},
+		{"recursive:2,0.5", &solvers.Recursive{Alpha0: 2, T: 0.5}},
 		{"", solvers.Armijo{Beta: 1.5}},
 		{"", solvers.Armijo{Sigma: -0.1}},
 		{"", solvers.Armijo{Max: math.NaN()}},
@@ -147,7 +149,7 @@ func TestStepParametersValidated(t *testing.T) {
 			assert.Nil(t, res, "refused before the first iteration")
 		})
 	}
-	good := []string{"const:0.1", "harmonic:1", "harmonic:3", "invsqrt:2", "recursive:1,0.99", "recursive:2,1.5", "unit", "armijo"}
+	good := []string{"const:0.1", "harmonic:1", "harmonic:3", "invsqrt:2", "recursive:1,0.99", "recursive:0.5,1.5", "unit", "armijo"}
 	for _, in := range good {
 		r, err := solvers.ParseStep(in)
 		require.NoError(t, err, in)
@@ -162,4 +164,30 @@ func TestByNameRefusesBadParameters(t *testing.T) {
 		_, err := solvers.ByName("gd", o)
 		assert.ErrorIs(t, err, solvers.ErrMethod, "%+v", o)
 	}
+}
+
+// FuzzParseStep: ParseStep never panics, and every rule it accepts passes
+// ValidateStep and gives finite step sizes in [0, ∞) for the first
+// iterations.
+func FuzzParseStep(f *testing.F) {
+	for _, s := range []string{"unit", "armijo", "const:0.1", "harmonic:1", "harmonic:nan", "recursive:1,0.99", "invsqrt:-1", "const:1e309", "recursive:5,1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := solvers.ParseStep(s)
+		if err != nil {
+			require.ErrorIs(t, err, solvers.ErrMethod)
+			return
+		}
+		require.NoError(t, solvers.ValidateStep(r))
+		if _, ok := r.(solvers.Armijo); ok {
+			return // needs an objective
+		}
+		for k := 1; k <= 3; k++ {
+			a, err := r.Alpha(solvers.StepContext{K: k})
+			require.NoError(t, err)
+			require.False(t, math.IsNaN(a) || math.IsInf(a, 0), "%s: α(%d) = %v", s, k, a)
+			require.Positive(t, a, "%s: α(%d)", s, k)
+		}
+	})
 }

@@ -188,12 +188,20 @@ func (r *Recursive) Alpha(s StepContext) (float64, error) {
 }
 
 // Validate implements StepValidator: Alpha0 and T must be finite and > 0
-// (values outside 0 < T < 1, 0 < Alpha0 ≤ 1 are valid but violate (8)).
+// with T·Alpha0 < 1, which keeps every α^(k) > 0 (α^(k+1) = α^(k)(1 −
+// Tα^(k)) stays in (0, α^(k)) once 0 < Tα^(k) < 1). Values outside 0 < T <
+// 1, 0 < Alpha0 ≤ 1 are valid but violate (8).
 func (r *Recursive) Validate() error {
 	if err := positive("recursive", "α(0)", r.Alpha0); err != nil {
 		return err
 	}
-	return positive("recursive", "T", r.T)
+	if err := positive("recursive", "T", r.T); err != nil {
+		return err
+	}
+	if !(r.T*r.Alpha0 < 1) {
+		return fmt.Errorf("solvers: step recursive: T·α(0) = %v must be < 1, or α(1) = α(0)(1 − T·α(0)) ≤ 0: %w", r.T*r.Alpha0, ErrStepParam)
+	}
+	return nil
 }
 
 // Condition8 implements StepRule.

@@ -521,3 +521,68 @@ func TestPredictIgnoresOtherColumns(t *testing.T) {
 	require.Len(t, lines, 3)
 	assert.Equal(t, lines[1], lines[2], "same features, same prediction")
 }
+
+// TestREADMEThirdCommand runs the README's third command on the shipped
+// example data (examples/houses): with an identity output the target is
+// standardised for training, so the fit is good, and predict maps it back
+// to euros and passes --keep columns through.
+func TestREADMEThirdCommand(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join("..", "..", "examples", "houses", "houses.csv")
+	model := filepath.Join(dir, "houses.json")
+	hist := filepath.Join(dir, "h.csv")
+	r := runInProcess(t, context.Background(), "train", "--data", data, "--target", "price", "--features", "area,rooms", "--arch", "2-8-1",
+		"--activation", "tanh", "--output-activation", "identity", "--bias", "--solver", "bp", "--step", "harmonic:1", "--history", hist, "--save", model)
+	require.Equal(t, 0, r.code, r.stderr)
+	nmse := summaryValue(t, r.stdout, "final NMSE:")
+	assert.Less(t, nmse, 0.1, "the README's third command must fit (0.57 before the target was standardised)")
+	m, err := models.Load(model)
+	require.NoError(t, err)
+	assert.Equal(t, dataset.TargetStandard, m.Scaler.TargetMode)
+
+	p := runInProcess(t, context.Background(), "predict", "--model", model, "--data", data, "--keep", "id,street")
+	require.Equal(t, 0, p.code, p.stderr)
+	recs, err := csv.NewReader(strings.NewReader(p.stdout)).ReadAll()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"id", "street", "price"}, recs[0])
+	src, err := csv.NewReader(mustOpen(t, data)).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, recs, len(src))
+	var se, sv, mean float64
+	for _, rec := range src[1:] {
+		y, _ := strconv.ParseFloat(rec[4], 64)
+		mean += y / float64(len(src)-1)
+	}
+	for i, rec := range recs[1:] {
+		assert.Equal(t, src[i+1][0], rec[0], "id passed through")
+		assert.Equal(t, src[i+1][1], rec[1], "street passed through, spaces included")
+		pred, err := strconv.ParseFloat(rec[2], 64)
+		require.NoError(t, err)
+		y, _ := strconv.ParseFloat(src[i+1][4], 64)
+		se += (pred - y) * (pred - y)
+		sv += (y - mean) * (y - mean)
+	}
+	assert.InDelta(t, nmse, se/sv, 1e-4, "predict's euros give train's normalised MSE")
+}
+
+func mustOpen(t *testing.T, path string) *os.File {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// summaryValue reads the number after label in train's summary.
+func summaryValue(t *testing.T, stdout, label string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(stdout, "\n") {
+		if rest, ok := strings.CutPrefix(line, label); ok {
+			v, err := strconv.ParseFloat(strings.Fields(rest)[0], 64)
+			require.NoError(t, err, line)
+			return v
+		}
+	}
+	t.Fatalf("no %q in %s", label, stdout)
+	return 0
+}

@@ -208,7 +208,7 @@ func explainRunError(s *trainSetup, f *trainFlags, err error) error {
 		case f.tikhonov == 0 && strings.Contains(err.Error(), "Tikhonov"):
 			return fmt.Errorf("exact-bcd minimises each block exactly, which needs a strongly convex block: add a Tikhonov term, e.g. --tikhonov 1e-6 (%s)", runWhere(err))
 		case s.spec.Kind != models.KindDeepLinear:
-			return fmt.Errorf("exact-bcd can minimise a block exactly only where the paper certifies it convex, and this network's block is not (%s); use --kind deep-linear with --tikhonov, or another --solver (e.g. lm)", runWhere(err))
+			return fmt.Errorf("%w; exact-bcd needs blocks that the paper certifies convex: use --kind deep-linear with --tikhonov, or another --solver (e.g. lm)", err)
 		}
 	}
 	return err
