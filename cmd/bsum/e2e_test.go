@@ -128,6 +128,19 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("architecture too large for memory", func(t *testing.T) {
+		est := estimateMemory([]int{2, 100000000, 1}, false, 4, 4, "lm", false)
+		if avail, ok := memAvailable(); !ok || avail > est.total()/2 {
+			t.Skip("the machine might hold this run")
+		}
+		csvPath := writeFile(t, work, "tiny.csv", "a,b,y\n1,2,3\n2,5,6\n3,7,9\n4,1,2\n")
+		r := bin.run(t, "train", "--data", csvPath, "--target", "y", "--arch", "2-100000000-1")
+		assert.Equal(t, 2, r.code, "stderr: %s", r.stderr)
+		assert.Contains(t, r.stderr, "needs about")
+		assert.Contains(t, r.stderr, "available (MemAvailable")
+		assert.NotContains(t, r.stderr, "out of memory")
+	})
+
 	t.Run("solvers", func(t *testing.T) {
 		r := bin.run(t, "solvers")
 		require.Equal(t, 0, r.code, r.stderr)

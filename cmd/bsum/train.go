@@ -63,21 +63,35 @@ func newTrainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train --data FILE.csv|bodyfat --target COLUMN --arch SIZES [flags]",
 		Short: "Train a network on a CSV file with a BSUM solver",
-		Long: `Train a network on the numeric CSV file --data (or, with --data bodyfat, on the
+		Long: `Train a network on the CSV file --data (or, with --data bodyfat, on the
 embedded BodyFat data set) to predict the column --target from the --features
-columns (default: every other column; for bodyfat its 13 body measurements).
+columns. Without --features every column but the target is a feature and must
+be numeric; a text column (an id, a name) is refused with the list of numeric
+columns and the --features that selects them. With --features the other
+columns may hold anything.
 
-Features are standardised; the target is min-max scaled into the range of the
-output activation ([0,1] for logistic, [-1,1] for tanh, unchanged otherwise).
+Features are standardised. The target is min-max scaled into the range of the
+output activation ([0,1] for logistic, [-1,1] for tanh), standardised for an
+identity output (and deep-linear networks), and left unchanged otherwise;
+predict maps predictions back to the target's units. A constant target is
+refused.
+
 --arch lists the layer sizes: the first must be the number of features and the
-last the number of targets (1). Solvers, step rules and block rules are listed
-by 'bsum solvers'.
+last the number of targets (1). The run is refused before any allocation if
+its estimated memory exceeds what the machine has available. --iters counts
+block updates (one per iteration of Algorithm 1, or J per iteration with
+--blocks jacobi); --sweeps N runs N×J block updates, J being the number of
+blocks. Solvers, step rules and block rules are listed by 'bsum solvers'.
 
-Ctrl-C stops the run cleanly; the model reached so far is saved with --save
-and the exit code is 130.`,
+Output folders are checked for writability before training. Ctrl-C stops the
+run cleanly; the model reached so far is saved with --save and the exit code
+is 130. If --save cannot be written at the end, the model goes to a
+bsum-model-*.json file in the working directory, whose name is printed.
+"certified: yes" means the run ended normally with a method the paper's
+convergence theory covers; a failed or interrupted run is never certified.`,
 		Example: `  bsum train --data bodyfat --arch 13-10-10-10-1 --solver lm --iters 500 --save model.json
-  bsum train --data houses.csv --target price --features area,rooms --arch 2-8-1 \
-      --activation tanh --output-activation identity --bias --solver bp --step harmonic:1`,
+  bsum train --data examples/houses/houses.csv --target price --features area,rooms --arch 2-8-1 \
+      --activation tanh --output-activation identity --bias --solver bp --step harmonic:1 --sweeps 250`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return train(cmd.Context(), cmd, &f)
