@@ -175,7 +175,10 @@ func checkMemory(est memEstimate) error {
 	need := est.total()
 	avail, known := memAvailable()
 	detail := fmt.Sprintf("weights %s, activations %s, curvature matrices %s", bytesString(est.weights), bytesString(est.activations), bytesString(est.curvature))
-	hint := "choose a smaller --arch, a --batch, or a solver without explicit curvature matrices (e.g. --solver bp)"
+	hint := "choose a smaller --arch or fewer data rows"
+	if est.curvature > 0 {
+		hint += ", or a solver without explicit curvature matrices (e.g. --solver bp)"
+	}
 	switch {
 	case known && need > avail:
 		return usageErrorf("this run needs about %s (%s) but the machine has %s available (MemAvailable in /proc/meminfo); %s",

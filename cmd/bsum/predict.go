@@ -72,14 +72,14 @@ func predict(cmd *cobra.Command, f *predictFlags) error {
 	m, err := models.Load(f.model)
 	switch {
 	case errors.Is(err, models.ErrModelFile):
-		return usage(fmt.Errorf("%w; retrain and save the model with 'bsum train --save'", err))
+		return badData(fmt.Errorf("%w; retrain and save the model with 'bsum train --save'", err))
 	case errors.Is(err, fs.ErrNotExist):
 		return usageErrorf("--model %s: file not found", f.model)
 	case err != nil:
-		return usage(err)
+		return badData(err)
 	}
 	if m.Scaler == nil {
-		return usageErrorf("%s has no data scaler, so its inputs and outputs cannot be mapped to data units; save it with 'bsum train --save'", f.model)
+		return badData(fmt.Errorf("%s has no data scaler, so its inputs and outputs cannot be mapped to data units; save it with 'bsum train --save'", f.model))
 	}
 	src, err := readSource(f.data, cmd.InOrStdin())
 	if err != nil {
@@ -87,10 +87,10 @@ func predict(cmd *cobra.Command, f *predictFlags) error {
 	}
 	tab, err := src.table(m.Scaler.FeatureNames)
 	if errors.Is(err, dataset.ErrUnknownColumn) {
-		return usage(fmt.Errorf("%w; the model needs the columns %s", err, strings.Join(m.Scaler.FeatureNames, ", ")))
+		return badData(fmt.Errorf("%w; the model needs the columns %s", err, strings.Join(m.Scaler.FeatureNames, ", ")))
 	}
 	if err != nil {
-		return usage(err)
+		return badData(err)
 	}
 	var kept [][]string
 	if len(keep) > 0 {
@@ -101,7 +101,7 @@ func predict(cmd *cobra.Command, f *predictFlags) error {
 	pred, n, err := m.PredictTable(tab)
 	if err != nil {
 		if errors.Is(err, dataset.ErrUnknownColumn) {
-			return usage(fmt.Errorf("%w; the model needs the columns %s", err, strings.Join(m.Scaler.FeatureNames, ", ")))
+			return badData(fmt.Errorf("%w; the model needs the columns %s", err, strings.Join(m.Scaler.FeatureNames, ", ")))
 		}
 		return failure(err)
 	}

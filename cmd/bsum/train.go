@@ -339,7 +339,7 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 	}
 	tab, err := src.table(columns)
 	if err != nil {
-		return nil, usage(dataProblem(src, f, err))
+		return nil, badData(dataProblem(src, f, err))
 	}
 	cfg := dataset.Config{Features: f.features, Targets: []string{f.target}}
 	switch out.Name() {
@@ -358,9 +358,9 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 			return nil, usageErrorf("%w (columns of %s: %s)", err, tab.Name, strings.Join(tab.Columns, ", "))
 		}
 		if errors.Is(err, dataset.ErrConstantColumn) && strings.Contains(err.Error(), strconv.Quote(f.target)) {
-			return nil, usageErrorf("%w: the target takes a single value, so there is nothing to learn (and the normalised MSE ‖Y−H‖²/‖Y−mean Y‖² is undefined)", err)
+			return nil, badData(fmt.Errorf("%w: the target takes a single value, so there is nothing to learn (and the normalised MSE ‖Y−H‖²/‖Y−mean Y‖² is undefined)", err))
 		}
-		return nil, usage(err)
+		return nil, badData(err)
 	}
 	if sizes == nil {
 		return nil, usageErrorf("missing --arch: give layer sizes from %d (features) to %d (targets), e.g. %d-10-%d", set.In, set.Out, set.In, set.Out)
