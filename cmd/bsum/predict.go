@@ -113,7 +113,7 @@ func predict(cmd *cobra.Command, f *predictFlags) error {
 		return errReported{exitInterrupted}
 	}
 	out := m.Net().Out()
-	if err := checkFinite(pred, out, n, src.name); err != nil {
+	if err := checkFinite(pred, out, n, src); err != nil {
 		return failure(err)
 	}
 	header := append([]string(nil), keep...)
@@ -158,9 +158,10 @@ func predict(cmd *cobra.Command, f *predictFlags) error {
 }
 
 // checkFinite returns an error naming the first data row (1-based, the
-// header not counted) with a NaN or infinite prediction, and how many rows
-// have one. pred holds out rows of n predictions.
-func checkFinite(pred []float64, out, n int, name string) error {
+// header not counted, with its line in the file) with a NaN or infinite
+// prediction, and how many rows have one. pred holds out rows of n
+// predictions.
+func checkFinite(pred []float64, out, n int, src *source) error {
 	first, count := -1, 0
 	for r := 0; r < n; r++ {
 		for i := 0; i < out; i++ {
@@ -180,6 +181,10 @@ func checkFinite(pred []float64, out, n int, name string) error {
 	for i := range vals {
 		vals[i] = strconv.FormatFloat(pred[i*n+first], 'g', -1, 64)
 	}
+	where := src.name
+	if line := src.lineOfRow(first); line > 0 {
+		where += ":" + strconv.Itoa(line)
+	}
 	return fmt.Errorf("%s: data row %d: the prediction is %s, not a finite number (%d of %d rows); its inputs are probably far outside the training data, or the model's weights overflow; nothing was written",
-		name, first+1, strings.Join(vals, ", "), count, n)
+		where, first+1, strings.Join(vals, ", "), count, n)
 }

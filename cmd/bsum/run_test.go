@@ -152,7 +152,7 @@ func exitCases(t *testing.T, dir, model string) []exitCase {
 	r := runInProcess(t, context.Background(), "train", "--data", linear, "--target", "y", "--arch", "1-1",
 		"--activation", "identity", "--iters", "5", "--save", linModel)
 	require.Equal(t, 0, r.code, r.stderr)
-	huge := writeFile(t, dir, "huge.csv", "x\n2\n1.7e308\n-1.7e308\n")
+	huge := writeFile(t, dir, "huge.csv", "x\n2\n\n1.7e308\n-1.7e308\n")
 
 	train := func(extra ...string) []string {
 		return append([]string{"train", "--iters", "2", "--quiet"}, extra...)
@@ -242,7 +242,7 @@ func exitCases(t *testing.T, dir, model string) []exitCase {
 
 		// 1: the run itself failed.
 		{name: "train diverges", args: []string{"train", "--data", "bodyfat", "--activation", "softplus", "--solver", "gd", "--gamma", "1e-300", "--iters", "20"}, code: 1, want: []string{"training failed", "iteration 1"}},
-		{name: "predict not finite", args: []string{"predict", "--model", linModel, "--data", huge}, code: 1, want: []string{"huge.csv", "data row 2", "not a finite number", "2 of 3 rows"}},
+		{name: "predict not finite", args: []string{"predict", "--model", linModel, "--data", huge}, code: 1, want: []string{"huge.csv:4: data row 2", "not a finite number", "2 of 3 rows"}},
 
 		// 130: interrupted.
 		{name: "train interrupted", args: train("--data", "bodyfat"), code: 130, want: []string{"interrupted"}, inProcess: true, interrupted: true},
@@ -289,6 +289,9 @@ func TestExitCodes(t *testing.T) {
 			}
 			for _, w := range tc.want {
 				assert.Contains(t, text, w)
+			}
+			if tc.code != 0 && len(tc.args) > 0 && tc.args[0] == "predict" {
+				assert.Empty(t, r.stdout, "a failed predict writes no predictions")
 			}
 			if tc.code != 0 {
 				assert.True(t, strings.HasPrefix(r.stderr, "bsum: ") || strings.Contains(r.stderr, "\nbsum: "), "stderr: %s", r.stderr)

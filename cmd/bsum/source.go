@@ -210,3 +210,20 @@ func (s *source) keepColumns(names []string) ([][]string, error) {
 	}
 	return rows, nil
 }
+
+// lineOfRow returns the 1-based line of data row r (0-based, the header not
+// counted) of a CSV source, or 0 if unknown.
+func (s *source) lineOfRow(r int) int {
+	if s.bodyfat {
+		return 0
+	}
+	cr := s.rawReader()
+	cr.ReuseRecord = true
+	for i := -1; i <= r; i++ { // the header is row -1
+		if _, err := cr.Read(); err != nil {
+			return 0
+		}
+	}
+	line, _ := cr.FieldPos(0)
+	return line
+}
