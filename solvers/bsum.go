@@ -65,6 +65,9 @@ func (m BSUM) Validate() error {
 	if m.Batches.Size < 0 {
 		return fmt.Errorf("solvers: method %v: batch size %d: %w", m, m.Batches.Size, ErrMethod)
 	}
+	if err := ValidateStep(m.Step); err != nil {
+		return fmt.Errorf("solvers: method %v: %w (%w)", m, err, ErrMethod)
+	}
 	if err := m.Step.Condition8(); err != nil {
 		_, unit := m.Step.(Unit)
 		if !(unit && m.Lemma2) && !m.Uncertified {
