@@ -267,7 +267,13 @@ func (f Func) Apply(x *G.Node) (*G.Node, error) {
 	if f.op.fam == famIdentity {
 		return x, nil
 	}
-	y, err := G.ApplyOp(f.op, x)
+	var y *G.Node
+	var err error
+	if f.op.fam == famLogistic {
+		y, err = logisticNode(x) // e^{−|x|} kept for an exact, cheap σ' (logistic.go)
+	} else {
+		y, err = G.ApplyOp(f.op, x)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("layers: activation %s: %w", f, err)
 	}
