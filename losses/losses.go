@@ -176,7 +176,12 @@ func (ceLoss) Shape() graph.Shape { return graph.Shape{Convex: true} }
 
 func (ceLoss) Build(h, y *G.Node) (*G.Node, error) {
 	return build(NameCrossEntropy, h, y, func(g *G.ExprGraph, rows, cols int) (*G.Node, error) {
-		s, err := G.Sum(must(applyPointwise(famBCE, h, y)))
+		terms := must(applyPointwise(famBCE, h, y))
+		if z, ok := logitOf(h); ok {
+			// h = σ(z): the same function of h, evaluated from z.
+			terms = must(applyPointwise(famBCELogit, h, y, z))
+		}
+		s, err := G.Sum(terms)
 		if err != nil {
 			return nil, err
 		}
@@ -406,6 +411,44 @@ func build(name string, h, y *G.Node, f func(g *G.ExprGraph, rows, cols int) (*G
 		return nil, fmt.Errorf("losses: %s: building the graph: %w", name, err)
 	}
 	return out, nil
+}
+
+// logitOperand is implemented by ops whose value is σ of one operand, the
+// logit: the logistic activation of package layers (its σ node).
+type logitOperand interface {
+	LogitOperand() (index int, ok bool)
+}
+
+// logitOf returns z when h = σ(z) is the output of a logistic op: a layers
+// logistic activation, or Gorgonia's Sigmoid. Otherwise ok is false and the
+// loss is evaluated from h alone.
+func logitOf(h *G.Node) (z *G.Node, ok bool) {
+	if h == nil || h.Op() == nil {
+		return nil, false
+	}
+	idx := -1
+	if lo, isLogit := h.Op().(logitOperand); isLogit {
+		if i, ok := lo.LogitOperand(); ok {
+			idx = i
+		}
+	} else if fmt.Sprintf("%T", h.Op()) == "gorgonia.elemUnaryOp" && h.Op().String() == "sigmoid" {
+		idx = 0
+	}
+	if idx < 0 {
+		return nil, false
+	}
+	g := h.Graph()
+	it := g.From(h.ID())
+	for k := 0; it.Next(); k++ {
+		if k == idx {
+			c, ok := it.Node().(*G.Node)
+			if !ok || !c.Shape().Eq(h.Shape()) || c.Dtype() != tensor.Float64 {
+				return nil, false
+			}
+			return c, true
+		}
+	}
+	return nil, false
 }
 
 // must panics on error; build recovers the panic.
