@@ -158,12 +158,18 @@ func (l expLoss) Build(h, y *G.Node) (*G.Node, error) {
 //	ℓ = −(1/B)Σ[Y log H + (1−Y) log(1−H)],  ∇_H ℓ = (1/B)[(1−Y)/(1−H) − Y/H].
 //
 // (The paper's (A.15) multiplies the second term by an extra H; finite
-// differences agree with the formula above.) H is not clamped — a clamp has
-// zero derivative where it is active, which would silently corrupt gradients
-// and Hessians — so H must lie in [0, 1]: a term whose weight Y or 1−Y is
+// differences agree with the formula above.) When H is the output of a
+// logistic op (layers.Logistic, Gorgonia's Sigmoid), H = σ(Z), the loss is
+// evaluated from the logits as (1/B)Σ[Y·softplus(−Z) + (1−Y)·softplus(Z)]
+// and differentiated in Z: value, gradient and Hessian are then exact for
+// any finite logit (a logit of −800 with Y = 1 costs 800, not the 708 of a
+// clamped or rounded σ). Otherwise H is not clamped — a clamp has zero
+// derivative where it is active, which would silently corrupt gradients and
+// Hessians — so H must lie in [0, 1]: a term whose weight Y or 1−Y is
 // exactly zero costs exactly zero (H = 0 with Y = 0 is fine), H = 0 with
-// Y > 0 costs +Inf, and the curvature Y/H² overflows for H ≲ 1e-154.
-// Prefer CrossEntropyWithLogits, which is finite for any logits.
+// Y > 0 costs +Inf, and the curvature Y/H² overflows for H ≲ 1e-154. The
+// Gauss-Newton curvature is always taken in H (see the package
+// documentation); prefer CrossEntropyWithLogits for Gauss-Newton methods.
 //
 // Targets must lie in [0, 1] (CheckLabels). Convex in H on (0,1), not
 // monotone.
@@ -199,9 +205,11 @@ func (ceLoss) CheckLabels(y []float64, rows, cols int) error {
 //
 //	ℓ = (1/B)Σ[softplus(Z) − Y∘Z],  ∇_Z ℓ = (1/B)(σ(Z) − Y),
 //
-// with softplus(z) = log(1 + eᶻ) evaluated as max(z, 0) + log1p(e^−|z|), so
-// the value, gradient and curvature σ(Z)σ(−Z)/B are finite for any finite
-// logits. This is the recommended cross-entropy.
+// evaluated term by term as Y·softplus(−Z) + (1−Y)·softplus(Z) (no
+// cancellation: with Y = 1 and Z = 40 the loss is 4.2e-18, not 0), with
+// softplus(z) = log(1 + eᶻ) = max(z, 0) + log1p(e^−|z|), so the value,
+// gradient σ(Z) − Y and curvature σ(Z)σ(−Z)/B keep full relative precision
+// for any finite logits. This is the recommended cross-entropy.
 //
 // Targets must lie in [0, 1] (CheckLabels). Convex in Z, not monotone.
 func CrossEntropyWithLogits() graph.Loss { return ceLogitsLoss{} }
@@ -213,8 +221,7 @@ func (ceLogitsLoss) Shape() graph.Shape { return graph.Shape{Convex: true} }
 
 func (ceLogitsLoss) Build(h, y *G.Node) (*G.Node, error) {
 	return build(NameCrossEntropyWithLogits, h, y, func(g *G.ExprGraph, rows, cols int) (*G.Node, error) {
-		d := must(G.Sub(must(applyPointwise(famSoftplus, h)), must(G.HadamardProd(y, h))))
-		s, err := G.Sum(d)
+		s, err := G.Sum(must(applyPointwise(famLogitCE, h, y)))
 		if err != nil {
 			return nil, err
 		}

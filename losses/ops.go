@@ -41,6 +41,9 @@ const (
 	// the same function, whose z-derivatives σ(z) − y, σ'(z), … stay exact
 	// where h rounds to 0 or 1 and 1/h or 1/(1−h) would overflow.
 	famBCELogit
+	// famLogitCE is the same function with operands (z, y), differentiated
+	// with respect to z: the cross-entropy of logits.
+	famLogitCE
 )
 
 func (f family) String() string {
@@ -53,13 +56,15 @@ func (f family) String() string {
 		return "bce"
 	case famBCELogit:
 		return "bce-logit"
+	case famLogitCE:
+		return "logit-ce"
 	}
 	return fmt.Sprintf("family(%d)", int(f))
 }
 
 func (f family) arity() int {
 	switch f {
-	case famBCE:
+	case famBCE, famLogitCE:
 		return 2
 	case famBCELogit:
 		return 3
@@ -69,7 +74,7 @@ func (f family) arity() int {
 
 // maxOrder is the highest derivative the family evaluates (−1: unbounded).
 func (f family) maxOrder() int {
-	if f == famSoftplus || f == famBCELogit {
+	if f == famSoftplus || f == famBCELogit || f == famLogitCE {
 		return 4
 	}
 	return -1
@@ -268,10 +273,17 @@ func (op pointwiseOp) Do(vals ...G.Value) (G.Value, error) {
 // operands' row-major values.
 func (op pointwiseOp) Compute(dst []float64, in ...[]float64) {
 	x := in[0]
-	if op.fam == famBCELogit {
+	switch op.fam {
+	case famBCELogit:
 		y, z := in[1][:len(dst)], in[2][:len(dst)]
 		for i := range dst {
 			dst[i] = bceLogit(op.order, y[i], z[i])
+		}
+		return
+	case famLogitCE:
+		y := in[1][:len(dst)]
+		for i, z := range x[:len(dst)] {
+			dst[i] = bceLogit(op.order, y[i], z)
 		}
 		return
 	}
