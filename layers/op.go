@@ -49,8 +49,12 @@ const maxOrder = 3
 
 // actOp is a Gorgonia op computing f^{(order)}(x) elementwise for float64
 // tensors, where f is the scalar function named by fam with parameter a and
-// output scale s. Its SymDiff is grad ⊙ f^{(order+1)}(x), another actOp,
-// so it can be differentiated again by reverse-over-reverse sweeps.
+// output scale s. Its SymDiff is grad ⊙ f^{(order+1)}(x), another actOp
+// (softplus' is the logistic's sigmoidOp nodes), so it can be differentiated
+// again by reverse-over-reverse sweeps. Every derivative is computed from x,
+// never from the output alone, so none cancels in the tails. The logistic's
+// forward value in a graph is the sigmoidOp of logistic.go; actOp's order-0
+// logistic computes the same bits.
 type actOp struct {
 	fam   family
 	order int

@@ -62,10 +62,10 @@ func blog1p(u *big.Float) *big.Float {
 	return y
 }
 
-// refFunc returns f(z), f'(z), f''(z) in high precision.
+// refFunc returns f(z), f'(z), f”(z) in high precision.
 type refFunc func(z *big.Float) (f, f1, f2 *big.Float)
 
-// bsigmoid returns σ(z), σ'(z), σ''(z) from e = e^{−|z|} (no cancellation).
+// bsigmoid returns σ(z), σ'(z), σ”(z) from e = e^{−|z|} (no cancellation).
 func bsigmoid(z *big.Float) (s, s1, s2 *big.Float) {
 	e := bexp(bneg(babs(z)))
 	one := bf(1)
@@ -307,4 +307,26 @@ func TestTailsIssueExamples(t *testing.T) {
 			assert.InEpsilon(t, want, g[0], 1e-12)
 		})
 	}
+}
+
+// TestLogisticForwardTail: σ is no longer clamped at −708: it follows e^x
+// into the subnormal range (σ(−720) = 2.1e-313, σ(−745) = 5e-324) and is 0
+// below, both in Eval and in the graph's σ node.
+func TestLogisticForwardTail(t *testing.T) {
+	xs := []float64{-1e4, -800, -746, -745, -744, -730, -720, -709, -708.5, -708, -707, -700, -600}
+	got := applyValues(t, Logistic(), xs)
+	for i, x := range xs {
+		s, _, _ := refLogistic(bf(x))
+		want, _ := s.Float64()
+		assert.Equalf(t, math.Float64bits(Logistic().Eval(x)), math.Float64bits(got[i]), "Eval and graph at %v", x)
+		if want >= 0x1p-1022 {
+			assert.InEpsilonf(t, want, got[i], 1e-15, "σ(%v)", x)
+		} else {
+			// Subnormal or zero: within half a unit of the subnormal grid
+			// (math.Exp's rounding).
+			assert.InDeltaf(t, want, got[i], 5e-324, "σ(%v)", x)
+		}
+	}
+	assert.Equal(t, 5e-324, Logistic().Eval(-745))
+	assert.Equal(t, 0.0, Logistic().Eval(-800))
 }
