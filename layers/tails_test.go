@@ -330,3 +330,91 @@ func TestLogisticForwardTail(t *testing.T) {
 	assert.Equal(t, 5e-324, Logistic().Eval(-745))
 	assert.Equal(t, 0.0, Logistic().Eval(-800))
 }
+
+// TestTailDerivativesTwoLayers runs the tails through a hidden layer:
+// h = f(w₂·f(w₁·1)) with the l2 loss, so the hidden σ' node (built from the
+// hidden output that also feeds layer 2) and the output's σ' both sit on the
+// gradient path. Against 320-bit closed forms, per block j, with
+// a = f(w₁), z₂ = w₂·a, r = h − y, J₁ = f'(z₂)·w₂·f'(w₁), J₂ = f'(z₂)·a:
+//
+//	∇₁ = 2r·J₁,  ∇²₁ = 2[J₁² + r(f''(z₂)(w₂f'(w₁))² + f'(z₂)w₂f''(w₁))],  G₁ = 2J₁²
+//	∇₂ = 2r·J₂,  ∇²₂ = 2[J₂² + r·f''(z₂)a²],                              G₂ = 2J₂²
+func TestTailDerivativesTwoLayers(t *testing.T) {
+	cases := []struct {
+		f     Func
+		ref   refFunc
+		pairs [][2]float64 // (w₁, w₂)
+	}{
+		{Logistic(), refLogistic, [][2]float64{{30, 0.7}, {-30, 0.7}, {40, -3}, {-300, 2}, {700, 0.5}, {-700, 1.5}, {0.5, 700}, {-0.5, -700},
+			{1, 300}, {20, 40}, {-20, 40}, {37, -37}, {0, 0}, {0, 1}, {1e-9, 1}}},
+		{Tanh(), refTanh, [][2]float64{{19, 0.7}, {-19, 0.7}, {40, -3}, {-300, 2}, {340, 0.5}, {0.5, 340}, {-0.5, -300}, {1, 100}, {20, 30}, {0, 1}, {1e-9, 1}}},
+		{Softplus(), refSoftplus, [][2]float64{{30, 0.7}, {-30, 0.7}, {-300, 2}, {-700, 1.5}, {0.5, -700}, {0.5, 700}, {1, 300}, {-20, 40}, {0, 0}, {0, 1}}},
+	}
+	for _, c := range cases {
+		t.Run(c.f.String(), func(t *testing.T) {
+			net, err := graph.New(1, func(b *graph.Builder, x *G.Node) (*G.Node, error) {
+				h := Dense(b, "W1", 1, x, c.f)
+				return Dense(b, "W2", 1, h, c.f), b.Err()
+			}, l2{})
+			require.NoError(t, err)
+			p, err := net.Program(1)
+			require.NoError(t, err)
+			checked := 0
+			for _, w := range c.pairs {
+				w1, w2 := w[0], w[1]
+				hf := c.f.Eval(w2 * c.f.Eval(w1))
+				y := hf - 1 - math.Abs(hf)
+				require.NoError(t, p.SetBatch([]float64{1}, []float64{y}))
+				require.NoError(t, p.SetWeights(graph.Weights{{w1}, {w2}}))
+
+				a, d1, dd1 := c.ref(bf(w1))
+				// z₂ as the graph forms it: the float64 product of w₂ and a.
+				af, _ := a.Float64()
+				h, d2, dd2 := c.ref(bf(w2 * af))
+				r := bsub(h, bf(y))
+				two, bw2 := bf(2), bf(w2)
+				j1 := bmul(d2, bmul(bw2, d1))
+				j2 := bmul(d2, bf(af))
+				w2d1 := bmul(bw2, d1)
+				want := [2]map[string]*big.Float{
+					{
+						"Grad": bmul(two, bmul(r, j1)),
+						"HVP":  bmul(two, badd(bmul(j1, j1), bmul(r, badd(bmul(dd2, bmul(w2d1, w2d1)), bmul(d2, bmul(bw2, dd1)))))),
+						"GN":   bmul(two, bmul(j1, j1)),
+					},
+					{
+						"Grad": bmul(two, bmul(r, j2)),
+						"HVP":  bmul(two, badd(bmul(j2, j2), bmul(r, bmul(dd2, bmul(bf(af), bf(af)))))),
+						"GN":   bmul(two, bmul(j2, j2)),
+					},
+				}
+				for j := 0; j < 2; j++ {
+					buf := []float64{0}
+					got := map[string][]float64{}
+					require.NoError(t, p.Grad(j, buf))
+					got["Grad"] = []float64{buf[0]}
+					require.NoError(t, p.HVP(j, []float64{1}, buf))
+					got["HVP"] = []float64{buf[0]}
+					require.NoError(t, p.Hessian(j, buf))
+					got["HVP"] = append(got["HVP"], buf[0])
+					require.NoError(t, p.GaussNewton(j, []float64{1}, buf))
+					got["GN"] = []float64{buf[0]}
+					require.NoError(t, p.GaussNewtonMatrix(j, buf))
+					got["GN"] = append(got["GN"], buf[0])
+					for name, wb := range want[j] {
+						wf, _ := wb.Float64()
+						if wf == 0 || math.IsInf(wf, 0) || math.Abs(wf) < 0x1p-1022 {
+							continue
+						}
+						checked++
+						for _, g := range got[name] {
+							rel := math.Abs(g-wf) / math.Abs(wf)
+							assert.LessOrEqualf(t, rel, 1e-12, "block %d %s at w = (%v, %v): got %v, want %v (relative error %.3g)", j+1, name, w1, w2, g, wf, rel)
+						}
+					}
+				}
+			}
+			assert.GreaterOrEqual(t, checked, 3*len(c.pairs), "too few comparisons")
+		})
+	}
+}
