@@ -580,11 +580,11 @@ func expTable(x float64) float64 {
 	return (t + t*p) * math.Float64frombits(uint64((k>>6)+1023)<<52)
 }
 
-// logistic1 is σ'(x) = σ(x)σ(−x) = e/(1+e)², e = exp(−|x|): exact in the tails.
+// logistic1 is σ'(x) = σ(x)σ(−x) = e·σ(|x|)², e = exp(−|x|): exact in the
+// tails, and bit for bit the graph's σ' node (sigmoidOp partDeriv).
 func logistic1(x float64) float64 {
 	e := expNegAbs(x)
-	d := 1 + e
-	return e / (d * d)
+	return logisticDeriv(logisticFromExp(x, e), e)
 }
 
 // sech2 is 1 − tanh²(x) = 4e/(1+e)², e = exp(−2|x|): exact in the tails

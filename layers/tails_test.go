@@ -418,3 +418,17 @@ func TestTailDerivativesTwoLayers(t *testing.T) {
 		})
 	}
 }
+
+// TestLogisticDerivMatchesGraphNode: Func.Deriv(x, 1) is bit for bit the
+// graph's σ' node, as its documentation promises.
+func TestLogisticDerivMatchesGraphNode(t *testing.T) {
+	xs := append([]float64(nil), sigmoidTails...)
+	e, y, d := make([]float64, len(xs)), make([]float64, len(xs)), make([]float64, len(xs))
+	sigmoidOp{partExp}.Compute(e, xs)
+	sigmoidOp{partValue}.Compute(y, xs, e)
+	sigmoidOp{partDeriv}.Compute(d, xs, y, e)
+	for i, x := range xs {
+		assert.Equalf(t, math.Float64bits(Logistic().Eval(x)), math.Float64bits(y[i]), "σ(%v)", x)
+		assert.Equalf(t, math.Float64bits(Logistic().Deriv(x, 1)), math.Float64bits(d[i]), "σ'(%v)", x)
+	}
+}
