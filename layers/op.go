@@ -563,7 +563,7 @@ var exp2Table = func() (t [64]float64) {
 	return t
 }()
 
-// expTable is e^x for x in [−708, 708] (callers clamp), with a relative
+// expTable is e^x for x in [−708, 708] (callers stay in range), with a relative
 // error below 4e-16 (TestExpTable): x = (64m + i)·ln2/64 + r with
 // |r| ≤ ln2/128, e^x = 2^m · 2^(i/64) · e^r, e^r by its degree-6 Taylor
 // polynomial (remainder < 1e-17). It is branch-free, about 1.6× faster
