@@ -5,11 +5,16 @@
 // A Figure is plain data (named series of x, y points and a few choices);
 // Save writes it in the format named by the file's extension:
 //
-//	.png  raster image (Options.DPI dots per inch, default 96)
-//	.svg  scalable vector graphics
-//	.pdf  portable document format (fonts embedded)
+//	.png          raster image (Options.DPI dots per inch, default 96)
+//	.svg          scalable vector graphics
+//	.pdf          portable document format (fonts embedded)
+//	.eps          encapsulated PostScript
+//	.jpg, .jpeg   JPEG raster image (Options.DPI)
+//	.tif, .tiff   TIFF raster image (Options.DPI)
 //
-// Any other extension is refused with an error wrapping ErrFormat.
+// The extension's case does not matter. Any other extension is refused,
+// before anything is drawn, with an error wrapping ErrFormat; FormatOf
+// lets a program check a file name before a long run.
 //
 // The layout follows rules meant for papers: the legend never covers data
 // (it goes in the emptiest corner of the axes, computed from the data, or
@@ -27,6 +32,7 @@
 package plots
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +45,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgeps"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
@@ -46,11 +53,11 @@ import (
 
 // ErrFormat is wrapped by the error of Save and Encode for a file format
 // other than png, svg and pdf.
-var ErrFormat = errors.New("plots: unknown figure format (want .png, .svg or .pdf)")
+var ErrFormat = errors.New("unknown figure format (want .png, .svg, .pdf, .eps, .jpg or .tif)")
 
 // ErrNoData is wrapped by the error of Layout, Save and Encode when no
 // series has a drawable point.
-var ErrNoData = errors.New("plots: nothing to draw")
+var ErrNoData = errors.New("nothing to draw")
 
 // Series is one named curve: the points (X[i], Y[i]).
 type Series struct {
@@ -239,7 +246,7 @@ func (f Figure) Layout(opt Options) (*Layout, error) {
 		}
 	}
 	if math.IsInf(xmin, 1) {
-		return nil, fmt.Errorf("%w: %d series, none with a finite point%s", ErrNoData, len(f.Series), logNote(f))
+		return nil, fmt.Errorf("plots: %w: %d series, none with a finite point%s", ErrNoData, len(f.Series), logNote(f))
 	}
 	setAxis(&p.X, f.LogX, xmin, xmax, true)
 	setAxis(&p.Y, f.LogY, ymin, ymax, false)
@@ -411,8 +418,9 @@ func (l *Layout) legendWidth(c draw.Canvas) vg.Length {
 	return leg.Rectangle(c).Size().X
 }
 
-// Encode writes the figure to w in format "png", "svg" or "pdf" and
-// returns the warnings of its layout.
+// Encode writes the figure to w in a format FormatOf returns ("png",
+// "svg", "pdf", "eps", "jpg" or "tif") and returns the warnings of its
+// layout.
 func (f Figure) Encode(w io.Writer, format string, opt Options) ([]string, error) {
 	lay, err := f.Layout(opt)
 	if err != nil {
@@ -424,7 +432,8 @@ func (f Figure) Encode(w io.Writer, format string, opt Options) ([]string, error
 	return lay.Warnings, nil
 }
 
-// Encode writes the laid-out figure to w in format "png", "svg" or "pdf".
+// Encode writes the laid-out figure to w in a format FormatOf returns
+// ("png", "svg", "pdf", "eps", "jpg" or "tif").
 func (l *Layout) Encode(w io.Writer, format string) error {
 	o := l.Options
 	var (
@@ -433,18 +442,41 @@ func (l *Layout) Encode(w io.Writer, format string) error {
 			io.WriterTo
 		}
 	)
+	img := func() *vgimg.Canvas { return vgimg.NewWith(vgimg.UseWH(o.Width, o.Height), vgimg.UseDPI(o.DPI)) }
 	switch strings.ToLower(format) {
 	case "png":
-		vc = vgimg.PngCanvas{Canvas: vgimg.NewWith(vgimg.UseWH(o.Width, o.Height), vgimg.UseDPI(o.DPI))}
+		vc = vgimg.PngCanvas{Canvas: img()}
+	case "jpg", "jpeg":
+		vc = vgimg.JpegCanvas{Canvas: img()}
+	case "tif", "tiff":
+		vc = vgimg.TiffCanvas{Canvas: img()}
 	case "svg":
 		vc = vgsvg.New(o.Width, o.Height)
 	case "pdf":
 		vc = vgpdf.New(o.Width, o.Height)
+	case "eps":
+		vc = vgeps.New(o.Width, o.Height)
 	default:
-		return fmt.Errorf("%w: %q", ErrFormat, format)
+		return fmt.Errorf("plots: %w: %q", ErrFormat, format)
 	}
 	if err := l.Draw(draw.New(vc)); err != nil {
 		return err
+	}
+	if _, ok := vc.(*vgeps.Canvas); ok {
+		// gonum/plot v0.14 writes the EPS magic as "%%!PS-Adobe"; readers
+		// want "%!PS-Adobe".
+		var buf bytes.Buffer
+		if _, err := vc.WriteTo(&buf); err != nil {
+			return fmt.Errorf("plots: encoding %s: %w", format, err)
+		}
+		b := buf.Bytes()
+		if bytes.HasPrefix(b, []byte("%%!")) {
+			b = b[1:]
+		}
+		if _, err := w.Write(b); err != nil {
+			return fmt.Errorf("plots: writing %s: %w", format, err)
+		}
+		return nil
 	}
 	if _, err := vc.WriteTo(w); err != nil {
 		return fmt.Errorf("plots: encoding %s: %w", format, err)
@@ -452,23 +484,38 @@ func (l *Layout) Encode(w io.Writer, format string) error {
 	return nil
 }
 
+// FormatOf is the figure format named by path's extension: "png", "svg",
+// "pdf", "eps", "jpg" or "tif" (see the package documentation); other
+// extensions give an error wrapping ErrFormat.
+func FormatOf(path string) (string, error) {
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".png", ".svg", ".pdf", ".eps", ".jpg", ".tif":
+		return ext[1:], nil
+	case ".jpeg":
+		return "jpg", nil
+	case ".tiff":
+		return "tif", nil
+	}
+	return "", fmt.Errorf("plots: %s: %w", path, ErrFormat)
+}
+
 // Save writes the figure to path in the format named by its extension
-// (.png, .svg or .pdf, any case) and returns the warnings of its layout.
-// The file is written only when drawing succeeded.
+// (see FormatOf) and returns the warnings of its layout. The file is
+// written only when drawing succeeded.
 func (f Figure) Save(path string, opt Options) (warnings []string, err error) {
-	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
-	if format != "png" && format != "svg" && format != "pdf" {
-		return nil, fmt.Errorf("plots: save %s: %w", path, ErrFormat)
+	format, err := FormatOf(path)
+	if err != nil {
+		return nil, err
 	}
 	lay, err := f.Layout(opt)
 	if err != nil {
-		return nil, fmt.Errorf("plots: save %s: %w", path, err)
+		return nil, fmt.Errorf("save %s: %w", path, err)
 	}
-	var buf strings.Builder
+	var buf bytes.Buffer
 	if err := lay.Encode(&buf, format); err != nil {
-		return lay.Warnings, fmt.Errorf("plots: save %s: %w", path, err)
+		return lay.Warnings, fmt.Errorf("save %s: %w", path, err)
 	}
-	if err := os.WriteFile(path, []byte(buf.String()), 0o644); err != nil {
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		return lay.Warnings, fmt.Errorf("plots: %w", err)
 	}
 	return lay.Warnings, nil

@@ -40,7 +40,13 @@ func TestSaveFormatByExtension(t *testing.T) {
 		{"c.PNG", "\x89PNG", nil},
 		{"c.svg", "<?xml", nil},
 		{"c.pdf", "%PDF", nil},
-		{"c.jpg", "", ErrFormat},
+		{"c.eps", "%!PS-Adobe", nil},
+		{"c.jpg", "\xff\xd8\xff", nil},
+		{"c.jpeg", "\xff\xd8\xff", nil},
+		{"c.tif", "II*\x00", nil},
+		{"c.TIFF", "II*\x00", nil},
+		{"c.gif", "", ErrFormat},
+		{"c.png.txt", "", ErrFormat},
 		{"c", "", ErrFormat},
 	}
 	for _, tt := range tests {
