@@ -14,7 +14,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"github.com/bsum-go/bsum/internal/plotting"
+	"github.com/bsum-go/bsum/plots"
 	"github.com/bsum-go/bsum/solvers"
 )
 
@@ -84,12 +84,12 @@ func savePlot(path string, f *trainFlags, s *trainSetup, hist []solvers.Record) 
 	for i, r := range hist {
 		x[i], y[i] = float64(r.K), r.NormMSE
 	}
-	fig := plotting.Figure{
+	fig := plots.Figure{
 		Title:  fmt.Sprintf("%s on %s", s.method, f.data),
 		XLabel: "iteration k",
 		YLabel: "normalised MSE",
 		LogY:   true,
-		Series: []plotting.Series{{Name: strings.ToLower(f.solver), X: x, Y: y}},
+		Series: []plots.Series{{Name: strings.ToLower(f.solver), X: x, Y: y}},
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".bsum-*"+filepath.Ext(path))
 	if err != nil {
@@ -102,7 +102,8 @@ func savePlot(path string, f *trainFlags, s *trainSetup, hist []solvers.Record) 
 			os.Remove(name)
 		}
 	}()
-	if err = fig.SavePNG(name, 6, 4); err != nil {
+	// Skipped points (f ≤ 0 or non-finite) are noted in the figure's caption.
+	if _, err = fig.Save(name, plots.Options{}); err != nil {
 		return err
 	}
 	return os.Rename(name, path)
