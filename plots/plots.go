@@ -246,7 +246,7 @@ func (f Figure) Layout(opt Options) (*Layout, error) {
 		}
 	}
 	if math.IsInf(xmin, 1) {
-		return nil, fmt.Errorf("plots: %w: %d series, none with a finite point%s", ErrNoData, len(f.Series), logNote(f))
+		return nil, fmt.Errorf("plots: %w: none of the %d series has a finite point%s", ErrNoData, len(f.Series), logNote(f))
 	}
 	setAxis(&p.X, f.LogX, xmin, xmax, true)
 	setAxis(&p.Y, f.LogY, ymin, ymax, false)
@@ -310,7 +310,7 @@ func drawable(s Series, logX, logY bool) (plotter.XYs, []string) {
 
 func logNote(f Figure) string {
 	if f.LogX || f.LogY {
-		return " and positive on the log axes"
+		return " (positive on a log axis)"
 	}
 	return ""
 }

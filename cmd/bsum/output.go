@@ -91,19 +91,26 @@ func savePlot(path string, f *trainFlags, s *trainSetup, hist []solvers.Record) 
 		LogY:   true,
 		Series: []plots.Series{{Name: strings.ToLower(f.solver), X: x, Y: y}},
 	}
+	format, err := plots.FormatOf(path)
+	if err != nil {
+		return err
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".bsum-*"+filepath.Ext(path))
 	if err != nil {
 		return err
 	}
 	name := tmp.Name()
-	tmp.Close()
 	defer func() {
 		if err != nil {
+			tmp.Close()
 			os.Remove(name)
 		}
 	}()
 	// Skipped points (f ≤ 0 or non-finite) are noted in the figure's caption.
-	if _, err = fig.Save(name, plots.Options{}); err != nil {
+	if _, err = fig.Encode(tmp, format, plots.Options{}); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
 		return err
 	}
 	return os.Rename(name, path)
