@@ -148,10 +148,12 @@ func (t logTicks) Ticks(min, max float64) []plot.Tick {
 }
 
 // logRange is the axis range and ticker of a log axis showing [dmin, dmax]
-// (0 < dmin ≤ dmax): the ends are labelled ticks, at least three ticks are
-// labelled, and the axis spans at most twice the data's log range; when no
-// set of mantissas gives that (data within a fraction of a decade), the
-// axis is labelled like a linear one.
+// (0 < dmin ≤ dmax). It tries the mantissa sets {1}, {1, 2, 5} and
+// {1, …, 9} in turn: each end of the axis moves out to the next labelled
+// tick when that adds at most a tenth of the data's log range (otherwise
+// it stays at the data), and the first set that labels at least three
+// ticks wins. When none does (data within a small fraction of a decade),
+// the axis is labelled like a linear one, with round steps.
 func logRange(dmin, dmax float64) (lo, hi float64, t logTicks) {
 	if dmin == dmax {
 		dmin, dmax = dmin/2, dmax*2
@@ -159,15 +161,18 @@ func logRange(dmin, dmax float64) (lo, hi float64, t logTicks) {
 	span := math.Log(dmax / dmin)
 	for _, ms := range mantissaSets {
 		lo, hi := floorLog(dmin, ms), ceilLog(dmax, ms)
-		if math.Log(hi/lo) > 2*span {
-			continue
-		}
-		decades := math.Log10(hi / lo)
+		decades := math.Log10(dmax / dmin)
 		every := 1
 		if len(ms) == 1 && decades > 7 {
 			every = int(math.Ceil(decades / 7))
 			lo = math.Pow(10, float64(every*int(math.Floor(math.Log10(lo)/float64(every)+relEps))))
 			hi = math.Pow(10, float64(every*int(math.Ceil(math.Log10(hi)/float64(every)-relEps))))
+		}
+		if math.Log(dmin/lo) > span/10 {
+			lo = dmin
+		}
+		if math.Log(hi/dmax) > span/10 {
+			hi = dmax
 		}
 		t := logTicks{Mantissas: ms, Every: every}
 		if labels(t.Ticks(lo, hi)) >= 3 {
