@@ -14,6 +14,12 @@ import (
 // the data area of the figure.
 func (l *Layout) legendBox(pos Position) (x0, y0, x1, y1 float64) {
 	c := draw.Canvas{Rectangle: vg.Rectangle{Max: vg.Point{X: l.Options.Width, Y: l.Options.Height}}}
+	if lab := l.Plot.Y.Label; lab.Text != "" { // as drawPlot lays it out
+		c = draw.Crop(c, lab.TextStyle.Height(lab.Text)+lab.TextStyle.FontExtents().Descent+lab.Padding, 0, 0, 0)
+		text := lab.Text
+		l.Plot.Y.Label.Text = ""
+		defer func() { l.Plot.Y.Label.Text = text }()
+	}
 	dc := l.Plot.DataCanvas(c)
 	size := l.Legend.Rectangle(c).Size()
 	margin := legendPad + vg.Points(3)

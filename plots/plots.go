@@ -394,13 +394,12 @@ func (l *Layout) Draw(c draw.Canvas) (err error) {
 			leg.YOffs = -pad
 		}
 		l.Plot.Legend = leg
-		l.Plot.Draw(c)
+		l.drawPlot(c)
 		return nil
 	}
 	l.Plot.Legend = plot.NewLegend()
 	w := l.legendWidth(c) + 2*legendPad
-	l.Plot.Draw(draw.Crop(c, 0, -w, 0, 0))
-	dc := l.Plot.DataCanvas(draw.Crop(c, 0, -w, 0, 0))
+	dc := l.drawPlot(draw.Crop(c, 0, -w, 0, 0))
 	leg := l.Legend
 	leg.Top, leg.Left = true, true
 	area := c
@@ -408,6 +407,29 @@ func (l *Layout) Draw(c draw.Canvas) (err error) {
 	area.Max.Y = dc.Max.Y
 	leg.Draw(area)
 	return nil
+}
+
+// drawPlot draws the plot on c and returns its data area. It draws the y
+// label itself, centred on the data area: gonum/plot v0.14 reserves room
+// for the label at the arithmetic middle of the y range, which on a log
+// axis lies near the top and shrinks the axes by the label's half length.
+func (l *Layout) drawPlot(c draw.Canvas) draw.Canvas {
+	lab := l.Plot.Y.Label
+	if lab.Text == "" {
+		l.Plot.Draw(c)
+		return l.Plot.DataCanvas(c)
+	}
+	l.Plot.Y.Label.Text = ""
+	defer func() { l.Plot.Y.Label.Text = lab.Text }()
+	h := lab.TextStyle.Height(lab.Text)
+	descent := lab.TextStyle.FontExtents().Descent
+	inner := draw.Crop(c, h+descent+lab.Padding, 0, 0, 0)
+	l.Plot.Draw(inner)
+	dc := l.Plot.DataCanvas(inner)
+	sty := lab.TextStyle
+	sty.Rotation += math.Pi / 2
+	c.FillText(sty, vg.Point{X: c.Min.X + h - descent, Y: dc.Center().Y}, lab.Text)
+	return dc
 }
 
 // legendPad is the gap between the legend and the axes.

@@ -16,6 +16,8 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/recorder"
 )
 
 // falling is a convergence curve from (1, 1) down to (n, 1e-3).
@@ -422,4 +424,20 @@ func TestDecimateKeepsEndsAndExtremes(t *testing.T) {
 	assert.True(t, found, "the spike survives")
 	short := pts[:10]
 	assert.Equal(t, short, decimate(short, 1000))
+}
+
+// TestYLabelDoesNotShrinkLogAxes: gonum/plot reserves room for the y label
+// at the arithmetic middle of a log axis; drawPlot centres it itself, so a
+// long label costs the axes no height.
+func TestYLabelDoesNotShrinkLogAxes(t *testing.T) {
+	height := func(ylabel string) vg.Length {
+		f := Figure{Title: "t", YLabel: ylabel, LogY: true, Series: []Series{falling("a", 100)}}
+		lay, err := f.Layout(Options{})
+		require.NoError(t, err)
+		c := draw.Canvas{Canvas: new(recorder.Canvas), Rectangle: vg.Rectangle{Max: vg.Point{X: 6 * vg.Inch, Y: 4 * vg.Inch}}}
+		dc := lay.drawPlot(c)
+		assert.Equal(t, ylabel, lay.Plot.Y.Label.Text, "the label is restored")
+		return dc.Size().Y
+	}
+	assert.InDelta(t, float64(height("")), float64(height("normalised training MSE, a long label")), 1e-9)
 }
