@@ -151,7 +151,7 @@ func (t logTicks) Ticks(min, max float64) []plot.Tick {
 // (0 < dmin ≤ dmax). It tries the mantissa sets {1}, {1, 2, 5} and
 // {1, …, 9} in turn: each end of the axis moves out to the next labelled
 // tick when that adds at most a tenth of the data's log range (otherwise
-// it stays at the data), and the first set that labels at least three
+// it stays at the data, with a margin of 3% of that range), and the first set that labels at least three
 // ticks wins. When none does (data within a small fraction of a decade),
 // the axis is labelled like a linear one, with round steps.
 func logRange(dmin, dmax float64) (lo, hi float64, t logTicks) {
@@ -169,10 +169,10 @@ func logRange(dmin, dmax float64) (lo, hi float64, t logTicks) {
 			hi = math.Pow(10, float64(every*int(math.Ceil(math.Log10(hi)/float64(every)-relEps))))
 		}
 		if math.Log(dmin/lo) > span/10 {
-			lo = dmin
+			lo = dmin * math.Exp(-span*logPad)
 		}
 		if math.Log(hi/dmax) > span/10 {
-			hi = dmax
+			hi = dmax * math.Exp(span*logPad)
 		}
 		t := logTicks{Mantissas: ms, Every: every}
 		if labels(t.Ticks(lo, hi)) >= 3 {
@@ -185,6 +185,10 @@ func logRange(dmin, dmax float64) (lo, hi float64, t logTicks) {
 	}
 	return lo, hi, logTicks{Step: step}
 }
+
+// logPad is the margin, as a fraction of the data's log range, beyond a
+// log axis end that stays at the data.
+const logPad = 0.03
 
 // floorLog is the largest m·10^k ≤ v with m in ms.
 func floorLog(v float64, ms []float64) float64 {
