@@ -71,7 +71,8 @@ type XAxis int
 const (
 	// Iterations: x is the iteration k (the zero value).
 	Iterations XAxis = iota
-	// Sweeps: x is the number of passes over all blocks.
+	// Sweeps: x is the number of passes over all blocks (k divided by the
+	// number of blocks under the cyclic block rule).
 	Sweeps
 	// Seconds: x is the wall time in seconds.
 	Seconds
@@ -131,7 +132,8 @@ func (p Position) String() string {
 }
 
 // Figure describes a line plot. The zero value of every field but Series
-// is a valid choice.
+// is a valid choice. Its methods only read it: they are safe for
+// concurrent use while nobody modifies the Figure or its slices.
 type Figure struct {
 	Title string
 	// X is what the x values count; XLabel, when not empty, replaces the

@@ -441,3 +441,25 @@ func TestYLabelDoesNotShrinkLogAxes(t *testing.T) {
 	}
 	assert.InDelta(t, float64(height("")), float64(height("normalised training MSE, a long label")), 1e-9)
 }
+
+// TestConcurrentSave: one Figure saved from several goroutines at once
+// (run with -race).
+func TestConcurrentSave(t *testing.T) {
+	f := Figure{Title: "t", YLabel: "f", LogY: true, Series: []Series{falling("a", 300), falling("b", 200)}}
+	dir := t.TempDir()
+	errs := make(chan error, 6)
+	for i := 0; i < 6; i++ {
+		go func(i int) {
+			_, err := f.Save(filepath.Join(dir, fmt.Sprintf("c%d.%s", i, []string{"png", "svg", "pdf"}[i%3])), Options{})
+			errs <- err
+		}(i)
+	}
+	for i := 0; i < 6; i++ {
+		require.NoError(t, <-errs)
+	}
+	a, err := os.ReadFile(filepath.Join(dir, "c0.png"))
+	require.NoError(t, err)
+	b, err := os.ReadFile(filepath.Join(dir, "c3.png"))
+	require.NoError(t, err)
+	assert.Equal(t, a, b, "the same figure gives the same bytes")
+}
