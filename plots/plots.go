@@ -128,7 +128,11 @@ const (
 
 // String names p ("top right", …, "outside").
 func (p Position) String() string {
-	return [...]string{"top right", "bottom left", "top left", "bottom right", "outside"}[p]
+	names := [...]string{"top right", "bottom left", "top left", "bottom right", "outside"}
+	if p < 0 || int(p) >= len(names) {
+		return fmt.Sprintf("Position(%d)", int(p))
+	}
+	return names[p]
 }
 
 // Figure describes a line plot. The zero value of every field but Series

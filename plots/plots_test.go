@@ -338,6 +338,8 @@ func TestLegendPlacement(t *testing.T) {
 		u := float64(k) / 1000 // the diagonal in axis fractions is y = x
 		assert.False(t, u >= x0 && u <= x1 && u >= y0 && u <= y1)
 	}
+	assert.Equal(t, "bottom left", BottomLeft.String())
+	assert.Equal(t, "Position(9)", Position(9).String())
 	assert.Positive(t, lay.coverage(TopRight, []plotter.XYs{{{X: 0, Y: 0}, {X: 100, Y: 10}}}, nil))
 }
 
