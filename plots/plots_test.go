@@ -465,3 +465,18 @@ func TestConcurrentSave(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, a, b, "the same figure gives the same bytes")
 }
+
+// TestTinyOrCrowdedCanvas: sizes that leave the axes no room still encode
+// without a panic.
+func TestTinyOrCrowdedCanvas(t *testing.T) {
+	f := Figure{Title: "t", YLabel: "f", LogY: true, Series: []Series{falling("a", 300), falling("b", 200)}}
+	for _, o := range []Options{{Width: 1, Height: 1}, {Width: vg.Inch, Height: 0.5 * vg.Inch, FontSize: 40}, {DPI: 1}} {
+		var buf bytes.Buffer
+		require.NotPanics(t, func() {
+			_, err := f.Encode(&buf, "png", o)
+			require.NoError(t, err)
+		})
+		_, err := png.Decode(&buf)
+		assert.NoError(t, err, "%+v", o)
+	}
+}
