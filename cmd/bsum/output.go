@@ -17,7 +17,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"github.com/bsum-go/bsum/internal/plotting"
+	"github.com/bsum-go/bsum/plots"
 	"github.com/bsum-go/bsum/solvers"
 )
 
@@ -111,25 +111,33 @@ func savePlot(path string, f *trainFlags, s *trainSetup, hist []solvers.Record) 
 	for i, r := range hist {
 		x[i], y[i] = float64(r.K), r.NormMSE
 	}
-	fig := plotting.Figure{
+	fig := plots.Figure{
 		Title:  fmt.Sprintf("%s on %s", s.method, f.data),
 		XLabel: "iteration k",
 		YLabel: "normalised MSE",
 		LogY:   true,
-		Series: []plotting.Series{{Name: strings.ToLower(f.solver), X: x, Y: y}},
+		Series: []plots.Series{{Name: strings.ToLower(f.solver), X: x, Y: y}},
+	}
+	format, err := plots.FormatOf(path)
+	if err != nil {
+		return err
 	}
 	tmp, err := createTemp(filepath.Dir(path), filepath.Ext(path))
 	if err != nil {
 		return err
 	}
 	name := tmp.Name()
-	tmp.Close()
 	defer func() {
 		if err != nil {
+			tmp.Close()
 			os.Remove(name)
 		}
 	}()
-	if err = fig.SavePNG(name, 6, 4); err != nil {
+	// Skipped points (f ≤ 0 or non-finite) are noted in the figure's caption.
+	if _, err = fig.Encode(tmp, format, plots.Options{}); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
 		return err
 	}
 	return os.Rename(name, path)
