@@ -310,7 +310,7 @@ func (m *Model) validate() error {
 	if m.Loss.Name == "" {
 		return fmt.Errorf("models: no loss name: %w", ErrModelFile)
 	}
-	if err := checkBlocks(m.Blocks, m.Weights); err != nil {
+	if err := checkBlocks(m.Blocks, m.Weights, ErrModelFile); err != nil {
 		return err
 	}
 	if m.Iter < 0 {

@@ -152,7 +152,7 @@ func (m *Model) ImportNPZ(z *NPZ) error {
 	for j, i := range perm {
 		w[j] = append([]float64(nil), z.Weights[i]...)
 	}
-	if err := checkBlocks(m.Blocks, w); err != nil {
+	if err := checkBlocks(m.Blocks, w, ErrNPZ); err != nil {
 		return err
 	}
 	m.Weights = w
@@ -224,8 +224,8 @@ func ReadNPZ(r io.ReaderAt, size int64) (*NPZ, error) {
 		z.Blocks = append(z.Blocks, BlockInfo{Name: name, Rows: shape[0], Cols: shape[1]})
 		z.Weights = append(z.Weights, v)
 	}
-	if err := checkBlocks(z.Blocks, z.Weights); err != nil {
-		return nil, fmt.Errorf("%w (%w)", err, ErrNPZ)
+	if err := checkBlocks(z.Blocks, z.Weights, ErrNPZ); err != nil {
+		return nil, err
 	}
 	if len(scaler) > 0 {
 		if z.Scaler, err = readScaler(scaler); err != nil {

@@ -144,34 +144,35 @@ func matchByName(saved []BlockInfo, blocks []graph.Block) (perm []int, mis *Mism
 }
 
 // checkBlocks validates saved blocks and their weights: unique non-empty
-// names, positive shapes, one finite value per entry.
-func checkBlocks(blocks []BlockInfo, w graph.Weights) error {
+// names, positive shapes, one finite value per entry. Errors wrap sentinel
+// (ErrModelFile or ErrNPZ).
+func checkBlocks(blocks []BlockInfo, w graph.Weights, sentinel error) error {
 	if len(blocks) == 0 {
-		return fmt.Errorf("models: no weight blocks: %w", ErrModelFile)
+		return fmt.Errorf("models: no weight blocks: %w", sentinel)
 	}
 	if len(w) != len(blocks) {
-		return fmt.Errorf("models: %d blocks but %d weight arrays: %w", len(blocks), len(w), ErrModelFile)
+		return fmt.Errorf("models: %d blocks but %d weight arrays: %w", len(blocks), len(w), sentinel)
 	}
 	seen := make(map[string]bool, len(blocks))
 	for j, b := range blocks {
 		if b.Name == "" {
-			return fmt.Errorf("models: block %d has no name: %w", j+1, ErrModelFile)
+			return fmt.Errorf("models: block %d has no name: %w", j+1, sentinel)
 		}
 		if seen[b.Name] {
-			return fmt.Errorf("models: block %q saved twice: %w", quoteLimit(b.Name), ErrModelFile)
+			return fmt.Errorf("models: block %q saved twice: %w", quoteLimit(b.Name), sentinel)
 		}
 		seen[b.Name] = true
 		if b.Rows <= 0 || b.Cols <= 0 || b.Rows > maxDim || b.Cols > maxDim || b.Rows*b.Cols > maxWeights {
-			return fmt.Errorf("models: block %q has shape %s: %w", quoteLimit(b.Name), b.shape(), ErrModelFile)
+			return fmt.Errorf("models: block %q has shape %s: %w", quoteLimit(b.Name), b.shape(), sentinel)
 		}
 		if len(w[j]) != b.Size() {
-			return fmt.Errorf("models: block %q is %s but has %d weights: %w", quoteLimit(b.Name), b.shape(), len(w[j]), ErrModelFile)
+			return fmt.Errorf("models: block %q is %s but has %d weights: %w", quoteLimit(b.Name), b.shape(), len(w[j]), sentinel)
 		}
 		if !graph.Weights([][]float64{w[j]}).AllFinite() {
-			return fmt.Errorf("models: block %q has a non-finite weight: %w", quoteLimit(b.Name), ErrModelFile)
+			return fmt.Errorf("models: block %q has a non-finite weight: %w", quoteLimit(b.Name), sentinel)
 		}
 		if !(b.Tikhonov >= 0) || !(b.L1 >= 0) || b.Tikhonov > maxFloat || b.L1 > maxFloat {
-			return fmt.Errorf("models: block %q has regulariser λ (Tikhonov %v, L1 %v), want finite ≥ 0: %w", quoteLimit(b.Name), b.Tikhonov, b.L1, ErrModelFile)
+			return fmt.Errorf("models: block %q has regulariser λ (Tikhonov %v, L1 %v), want finite ≥ 0: %w", quoteLimit(b.Name), b.Tikhonov, b.L1, sentinel)
 		}
 	}
 	return nil
