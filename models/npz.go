@@ -62,8 +62,9 @@ func (z *NPZ) WeightsFor(net *graph.Net) (graph.Weights, error) {
 	return weightsFor(z.Blocks, z.Weights, net)
 }
 
-// WriteNPZ writes the model's weights as a NumPy .npz archive (what
-// numpy.savez writes, uncompressed): one float64 array per block, named
+// WriteNPZ writes the model's weights as a NumPy .npz archive (a zip of
+// deflated .npy entries, as numpy.savez_compressed writes; numpy.load reads
+// it without allow_pickle): one float64 array per block, named
 // by the block, of shape (rows, cols) = (d_j, d_{j−1}) — (d_j, d_{j−1}+1)
 // with a folded bias, the bias in the last column — in C (row-major)
 // order, so that numpy.load(f)["W1"] @ x is the block's product. With a
