@@ -76,4 +76,3 @@ func TestSpecErrors(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []int{13, 10, 10, 10, 1}, s)
 }
-

@@ -37,7 +37,8 @@ const (
 	npzTargetMean       = NPZScalerPrefix + "target_mean"   // dJ (standard)
 	npzTargetStd        = NPZScalerPrefix + "target_std"    // dJ (standard)
 	npzMaxHeader        = 1 << 16
-	npzMaxStringElement = 1 << 12
+	npzMaxStringElement = 1 << 12  // characters of one string
+	npzMaxStrings       = 16 << 20 // bytes of a string array
 )
 
 // NPZ is the content of an .npz weights archive: named weight blocks and,
@@ -434,10 +435,21 @@ func readFloatEntry(f *zip.File, dims int) (shape []int, v []float64, err error)
 		e.rc.Close()
 		return nil, nil, fmt.Errorf("array of shape %v is larger than its entry: %w", e.shape, ErrNPZ)
 	}
-	v = make([]float64, e.elems)
-	if err := guard(func() error { return e.rd.Read(&v) }); err != nil && err != io.EOF {
-		e.rc.Close()
-		return nil, nil, fmt.Errorf("%v: %w", err, ErrNPZ)
+	// Read in chunks, so that memory grows with the data actually present,
+	// not with what a (possibly corrupt) header declares.
+	const chunk = 1 << 14
+	v = make([]float64, 0, min(e.elems, chunk))
+	buf := make([]float64, min(e.elems, chunk))
+	for len(v) < e.elems {
+		c := buf[:min(len(buf), e.elems-len(v))]
+		if err := guard(func() error { return e.rd.Read(&c) }); err != nil {
+			e.rc.Close()
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				return nil, nil, fmt.Errorf("array of shape %v is truncated after %d values: %w", e.shape, len(v), ErrNPZ)
+			}
+			return nil, nil, fmt.Errorf("%v: %w", err, ErrNPZ)
+		}
+		v = append(v, c...)
 	}
 	if err := e.finish(int64(e.elems) * 8); err != nil {
 		return nil, nil, err
@@ -468,7 +480,7 @@ func readStringEntry(f *zip.File, dims int) ([]string, error) {
 		return nil, fmt.Errorf("dtype %q, want a unicode string (<U…): %w", quoteLimit(e.descr), ErrNPZ)
 	}
 	want := int64(e.elems) * int64(width) * 4
-	if want > int64(f.UncompressedSize64) {
+	if want > int64(f.UncompressedSize64) || want > npzMaxStrings {
 		e.rc.Close()
 		return nil, fmt.Errorf("array of shape %v is larger than its entry: %w", e.shape, ErrNPZ)
 	}
