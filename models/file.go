@@ -429,6 +429,9 @@ func readV2(data []byte) (*Model, error) {
 	if err := m.validate(); err != nil {
 		return nil, err
 	}
+	if k, err := strconv.Atoi(f.Meta["iterations"]); err == nil && k >= 0 && m.Iter == 0 {
+		m.Iter = k // written by a command line that recorded it only in the metadata
+	}
 	if f.Spec == nil {
 		return m, nil
 	}

@@ -490,6 +490,13 @@ func TestReadRejectsBadFiles(t *testing.T) {
 	m, err := Read(strings.NewReader(v1))
 	require.NoError(t, err)
 	assert.Equal(t, 7, m.Iter)
+	// Version 2: "iter" first, else the metadata the command line wrote.
+	m, err = Read(strings.NewReader(strings.TrimSuffix(spec, "}") + `,"meta":{"iterations":"9"}}`))
+	require.NoError(t, err)
+	assert.Equal(t, 9, m.Iter)
+	m, err = Read(strings.NewReader(strings.TrimSuffix(spec, "}") + `,"iter":3,"meta":{"iterations":"9"}}`))
+	require.NoError(t, err)
+	assert.Equal(t, 3, m.Iter)
 }
 
 func TestWriteRefusesInvalidModels(t *testing.T) {
