@@ -566,3 +566,30 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+func TestPredictConcurrent(t *testing.T) {
+	// Predict compiles a private program per call: concurrent calls on one
+	// loaded model give the serial results (run with -race).
+	net := residualNet(t, 2, 3)
+	m, err := FromNet(net, net.Init(rand.New(rand.NewPCG(8, 8))), testScaler(2, dataset.TargetStandard))
+	require.NoError(t, err)
+	x := randomInput(2, 7, 1)
+	want, err := m.Predict(x, 7)
+	require.NoError(t, err)
+	got := make([][]float64, 4)
+	errs := make([]error, 4)
+	done := make(chan int)
+	for i := range got {
+		go func() {
+			got[i], errs[i] = m.Predict(x, 7)
+			done <- i
+		}()
+	}
+	for range got {
+		<-done
+	}
+	for i := range got {
+		require.NoError(t, errs[i])
+		assert.Equal(t, want, got[i])
+	}
+}
