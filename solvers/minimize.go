@@ -164,6 +164,7 @@ type run struct {
 	full    *graph.Program
 	xb, yb  []float64
 	perm    []int
+	progs   *graph.ProgramCache      // this run's programs: never shared with another run
 	workers map[int][]*graph.Program // private programs for Jacobi, by batch size
 	hOut    []float64
 	statWin []float64
@@ -192,7 +193,7 @@ func newRun(net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*r
 	if s.FullEvalEvery == 0 {
 		s.FullEvalEvery = 1
 	}
-	r := &run{net: net, blocks: net.Blocks(), data: data, m: m, s: s, rng: rand.New(rand.NewPCG(s.Seed, 0x62737566)), workers: map[int][]*graph.Program{}}
+	r := &run{net: net, blocks: net.Blocks(), data: data, m: m, s: s, rng: rand.New(rand.NewPCG(s.Seed, 0x62737566)), workers: map[int][]*graph.Program{}, progs: net.NewProgramCache()}
 	if w0 == nil {
 		r.w = net.Init(r.rng)
 	} else {
@@ -201,9 +202,7 @@ func newRun(net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*r
 		}
 		r.w = w0.Clone()
 	}
-	if rs, ok := m.Surrogate.(surrogate.Resetter); ok {
-		rs.Reset(net.NumBlocks())
-	}
+	r.m = m.forRun(net.NumBlocks()) // per-run state: m may be shared by concurrent runs
 	var mean float64
 	for _, v := range data.Y {
 		mean += v
@@ -250,13 +249,11 @@ func (r *run) l1Penalty(w graph.Weights) float64 {
 
 // evalFull returns f (with L1) and the normalised MSE on the whole data set.
 func (r *run) evalFull(w graph.Weights) (float64, float64, error) {
-	if r.full == nil {
-		p, err := r.net.Program(r.data.N)
-		if err != nil {
-			return 0, 0, err
-		}
-		r.full = p
+	p, err := r.progs.Program(r.data.N) // every time: a mini-batch run's cache may drop it
+	if err != nil {
+		return 0, 0, err
 	}
+	r.full = p
 	if err := r.full.SetBatch(r.data.X, r.data.Y); err != nil {
 		return 0, 0, err
 	}
@@ -285,7 +282,7 @@ func (r *run) evalFull(w graph.Weights) (float64, float64, error) {
 // batch binds iteration k's batch to prog (a program for its size).
 func (r *run) batch(k int) (*graph.Program, error) {
 	b := r.m.Batches.size(k, r.data.N)
-	p, err := r.net.Program(b)
+	p, err := r.progs.Program(b)
 	if err != nil {
 		return nil, err
 	}
@@ -433,6 +430,7 @@ func (r *run) finish(res *Result, err error) (*Result, error) {
 	res.Weights = r.w.Clone()
 	res.Elapsed = time.Since(r.start)
 	f, nmse, ferr := r.evalFull(res.Weights)
+	r.progs.Release() // the programs go back to the Net's pool for later runs
 	if ferr == nil {
 		res.F, res.NormMSE = f, nmse
 	} else if err == nil {
