@@ -108,6 +108,7 @@ Exit codes: 0 success, 1 runtime failure, 2 usage error, 130 interrupted.`,
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage(err) })
 	root.AddCommand(newTrainCmd(), newPredictCmd(), newSolversCmd(), newVersionCmd())
+	root.AddCommand(newRaceCmd())
 	return root
 }
 
