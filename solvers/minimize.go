@@ -572,7 +572,8 @@ func (r *run) direction(ctx context.Context, k int, prog *graph.Program, j int) 
 }
 
 // jacobi computes every block's update from the same W^(k) concurrently,
-// each on a private program.
+// each on a private program, then scales them together by the joint Armijo
+// rule (jacobiStep), so that the iteration decreases f.
 func (r *run) jacobi(ctx context.Context, k int, prog *graph.Program) ([]update, error) {
 	J := r.net.NumBlocks()
 	ws, ok := r.workers[prog.Batch()]
@@ -612,7 +613,88 @@ func (r *run) jacobi(ctx context.Context, k int, prog *graph.Program) ([]update,
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	if err := r.jacobiStep(k, prog, ups); err != nil {
+		return nil, err
+	}
 	return ups, nil
+}
+
+// Joint Armijo rule of a Jacobi iteration (the line search of Facchinei,
+// Scutari and Sagratella's FLEXA, 2015): the blocks' steps α_j(D_j − W_j),
+// all computed from W^(k), are scaled together by t = 1, β, β², … until
+//
+//	F(W + tΔ) ≤ F(W) + σ·t·Σ_j s_j,   Δ_j = α_j(D_j − W_j),
+//
+// with F = f + λ‖·‖₁ on the iteration's batch and s_j block j's slope
+// α_j(⟨∇_j f, D_j − W_j⟩ + λ(‖D_j‖₁ − ‖W_j‖₁)) (an upper bound of the
+// directional derivative, by convexity of ‖·‖₁). Each D_j minimises a bound
+// of f in block j alone, so every block's step descends but their sum need
+// not (α = 1 for all blocks from one point can overshoot, raising f); the
+// search makes every Jacobi iteration a descent step. If no t ≤ β^maxTries
+// passes, or the joint slope is not negative, the iteration is a null step.
+const (
+	jacobiSigma    = 1e-4
+	jacobiBeta     = 0.5
+	jacobiMaxTries = 30
+)
+
+// jacobiStep scales the α of every update in ups by the joint Armijo factor
+// t, evaluating trial points on prog (bound to W^(k) and the batch, and left
+// so).
+func (r *run) jacobiStep(k int, prog *graph.Program, ups []update) error {
+	f0, err := prog.Objective()
+	if err != nil {
+		return fmt.Errorf("solvers: iteration %d: Jacobi line search: %w", k, err)
+	}
+	f0 += r.l1Penalty(r.w)
+	var slope float64
+	for _, u := range ups {
+		g := make([]float64, len(u.d))
+		if err := prog.Grad(u.j, g); err != nil {
+			return fmt.Errorf("solvers: iteration %d: Jacobi line search: %w", k, err)
+		}
+		wj := r.w[u.j]
+		var s, a, b float64
+		for i := range g {
+			s += g[i] * (u.d[i] - wj[i])
+			a += math.Abs(wj[i])
+			b += math.Abs(u.d[i])
+		}
+		slope += u.alpha * (s + r.l1(u.j)*(b-a))
+	}
+	t := 0.0
+	if slope < 0 {
+		trial := r.w.Clone()
+		for try, tt := 0, 1.0; try <= jacobiMaxTries; try, tt = try+1, tt*jacobiBeta {
+			for _, u := range ups {
+				wj, dst := r.w[u.j], trial[u.j]
+				for i := range dst {
+					dst[i] = wj[i] + tt*u.alpha*(u.d[i]-wj[i])
+				}
+			}
+			if !trial.AllFinite() {
+				continue
+			}
+			if err := prog.SetWeights(trial); err != nil {
+				return fmt.Errorf("solvers: iteration %d: Jacobi line search: %w", k, err)
+			}
+			ft, err := prog.Objective()
+			if err != nil {
+				return fmt.Errorf("solvers: iteration %d: Jacobi line search: %w", k, err)
+			}
+			if ft+r.l1Penalty(trial) <= f0+jacobiSigma*tt*slope {
+				t = tt
+				break
+			}
+		}
+		if err := prog.SetWeights(r.w); err != nil {
+			return fmt.Errorf("solvers: iteration %d: Jacobi line search: %w", k, err)
+		}
+	}
+	for i := range ups {
+		ups[i].alpha *= t
+	}
+	return nil
 }
 
 func norm(x []float64) float64 {
