@@ -52,6 +52,11 @@ type BuildFunc func(b *Builder, x *G.Node) (*G.Node, error)
 // Builder hands weight blocks to a BuildFunc. Its errors are sticky: after
 // the first failure every call returns nil and Err reports the failure, so a
 // chain of layer calls needs one check at the end (New performs it).
+//
+// A Builder belongs to the one BuildFunc call it is passed to and is not safe
+// for concurrent use; Net calls BuildFunc afresh (with a fresh Builder and
+// graph) for every Program it compiles, possibly from several goroutines at
+// once, so a BuildFunc must not write shared state.
 type Builder struct {
 	g      *G.ExprGraph
 	batch  int

@@ -30,7 +30,9 @@ type Data struct {
 }
 
 // Settings say when a run stops and what it reports. Zero values take the
-// defaults given.
+// defaults given. Settings are read, never written, by a run: one value may
+// serve concurrent runs, but then its Callback is called from each of them
+// concurrently.
 type Settings struct {
 	// MaxIter bounds the iterations k of Algorithm 1 (one block update each,
 	// or one sweep of all blocks for Jacobi). If 0, it defaults to 1000.
