@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bsum-go/bsum/models"
 	"github.com/bsum-go/bsum/solvers"
 	"github.com/bsum-go/bsum/surrogate"
 )
@@ -125,5 +126,36 @@ func TestObjectiveConcurrentWithRuns(t *testing.T) {
 		if i%2 == 1 {
 			assert.Equal(t, want, fs[i])
 		}
+	}
+}
+
+// One models.Spec builds Nets in several goroutines at once (each compiles
+// its own Gorgonia graphs), and runs on them equal a lone run.
+func TestSpecNetsConcurrent(t *testing.T) {
+	_, data := bodyFat(t)
+	spec := models.BodyFat()
+	run := func() (*solvers.Result, error) {
+		net, err := spec.Net()
+		if err != nil {
+			return nil, err
+		}
+		return solvers.Minimize(context.Background(), net, data, nil, solvers.LM(), solvers.Settings{MaxIter: 4, Seed: 2})
+	}
+	want, err := run()
+	require.NoError(t, err)
+	got := make([]*solvers.Result, 4)
+	errs := make([]error, len(got))
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			got[i], errs[i] = run()
+		}(i)
+	}
+	wg.Wait()
+	for i := range got {
+		require.NoError(t, errs[i])
+		sameRun(t, want, got[i], "spec run")
 	}
 }
