@@ -95,7 +95,8 @@ const (
 // accepted only when it decreases f + λ‖·‖₁. That state lives in the
 // *Damping, which copies of the SecondOrder share, so use a SecondOrder
 // with Adaptive through a pointer (*SecondOrder implements Resetter) and
-// one Damping per training run.
+// one Damping per training run; solvers.Minimize makes that copy itself, so
+// one SecondOrder may serve concurrent runs there.
 type SecondOrder struct {
 	// Gamma is γ_j > 0 when Adaptive is nil. If Gamma is 0, it defaults to 1.
 	Gamma float64

@@ -83,6 +83,11 @@ type Info struct {
 }
 
 // Surrogate computes the block direction D_j.
+//
+// Direction may be called concurrently for different blocks of one run
+// (solvers' Jacobi rule), so per-block state must be guarded. State that
+// belongs to one run is reset by Resetter or, so that concurrent runs never
+// share it, copied per run by solvers.Minimize (see solvers.SurrogateForker).
 type Surrogate interface {
 	// Name is a short human-readable name.
 	Name() string
