@@ -411,6 +411,11 @@ func TestSoftmaxCELinearModel(t *testing.T) {
 				}
 			}
 			assert.LessOrEqual(t, maxAbsDiff(gnm, wantM), 1e-12*math.Max(maxAbs(wantM), 1e-300), "Gauss-Newton matrix")
+			// The output is linear in W and the loss convex: the block
+			// Hessian is the Gauss-Newton matrix.
+			hess := make([]float64, np*np)
+			require.NoError(t, p.Hessian(0, hess))
+			assert.LessOrEqual(t, maxAbsDiff(hess, wantM), 1e-12*math.Max(maxAbs(wantM), 1e-300), "Hessian")
 		})
 	}
 }
