@@ -157,9 +157,9 @@ func (op smceOp) Do(vals ...G.Value) (G.Value, error) {
 }
 
 // Compute is Do into a caller-owned buffer (graph.FastOp): in holds the
-// row-major d×B operands, dst the loss (one value) or d×B values. The
-// column count is read from the operands, so a kernel may run on a slice of
-// the batch columns.
+// row-major d×B operands, dst the loss (one value) or d×B values. B is
+// read from the operands' length (d is fixed by the op); the scale c is
+// not, so a d×B' shard of the columns yields c times its partial sum.
 func (op smceOp) Compute(dst []float64, in ...[]float64) {
 	op.compute(dst, len(in[0])/op.rows, in)
 }
