@@ -80,6 +80,10 @@ type Info struct {
 	Rejected int
 	// ModelDecrease is g_j(W^(k)) − g_j(D_j) ≥ 0.
 	ModelDecrease float64
+	// CurvatureBatch is the number of columns the curvature products were
+	// evaluated on (HessianFree's curvature mini-batch); 0 when the
+	// surrogate did not choose one.
+	CurvatureBatch int
 }
 
 // Surrogate computes the block direction D_j.
