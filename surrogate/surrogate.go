@@ -10,6 +10,12 @@
 // first-order bound composes its step with the proximal map or projection,
 // the curvature-based bounds run an inner proximal or projected method on
 // their quadratic model.
+//
+// For blocks too large for a p×p matrix, HessianFree minimises the damped
+// Gauss-Newton bound matrix-free (Martens' Hessian-free recipe): products on
+// a curvature mini-batch drawn through CurvatureSampler, a budgeted,
+// warm-started conjugate-gradient solve, and Levenberg-Marquardt damping by
+// the gain ratio on the current batch.
 package surrogate
 
 import (
