@@ -45,7 +45,13 @@ type HFOptions struct {
 // It is BSUM{Surrogate: &surrogate.HessianFree{…}, Step: Unit{}} with the
 // default cyclic blocks and full batch; set Batches for mini-batches (the
 // gradient and the gain ratio use the iteration's batch, the curvature a
-// sub-batch of it) and Blocks for another block rule.
+// sub-batch of it) and Blocks for another block rule. The curvature columns
+// of iteration k and block j come from a stream seeded by (Settings.Seed,
+// k, j), so runs are reproducible and the batches and blocks drawn are those
+// of the same method without a curvature mini-batch. Each block keeps one
+// private program for its curvature mini-batch size; with GrowingBatch use
+// a fixed CurvatureBatch, since a fraction of a growing batch changes size,
+// and so compiles a program, at every iteration.
 //
 // Guarantee, as for LM (Lemma2 is set): with the full batch every accepted
 // step strictly decreases f and a rejected one leaves it unchanged, so f
