@@ -279,6 +279,7 @@ type run struct {
 	perm    []int
 	progs   *graph.ProgramCache      // this run's programs: never shared with another run
 	workers map[int][]*graph.Program // private programs for Jacobi, by batch size
+	sub     subBatches               // private programs for curvature mini-batches (problem.go)
 	hOut    []float64
 	ctl     control // stopping rules, observers, validation, counters
 }
@@ -629,6 +630,7 @@ func (r *run) direction(ctx context.Context, k int, prog *graph.Program, j int) 
 	lam := r.l1(j)
 	bp := &blockProblem{prog: prog, j: j, blk: blk, point: point, f: f, grad: grad, l1: lam}
 	bp.stats.Objective, bp.stats.Gradient = 1, 1 // f and ∇_j f at W^(k) above
+	r.subsample(bp, k)
 	var once sync.Once
 	var cert surrogate.Certificate
 	bp.cert = func() surrogate.Certificate {
