@@ -84,7 +84,10 @@ func (m BSUM) Validate() error {
 }
 
 // Certified reports whether the method's convergence is covered by the seed
-// (condition (8), Armijo, or Lemma 2 for a unit step).
+// (condition (8), Armijo, or Lemma 2 for a unit step). Lemma 2 is a
+// deterministic argument: the upper bound must hold for the f being
+// minimised, so a unit-step method on mini-batches (each iteration bounds a
+// different sample average) is not certified.
 func (m BSUM) Certified() bool {
 	if m.Step == nil {
 		return false
@@ -93,7 +96,23 @@ func (m BSUM) Certified() bool {
 		return true
 	}
 	_, unit := m.Step.(Unit)
-	return unit && m.Lemma2
+	return unit && m.Lemma2 && m.Batches == FullBatch()
+}
+
+// WhyUncertified says why Certified is false ("" when it is true), in
+// words fit for a user: the step rule violates condition (8), or a Lemma 2
+// method runs on mini-batches.
+func (m BSUM) WhyUncertified() string {
+	switch {
+	case m.Certified():
+		return ""
+	case m.Step == nil:
+		return "the method has no step rule"
+	}
+	if _, unit := m.Step.(Unit); unit && m.Lemma2 {
+		return "Lemma 2 covers a unit step on the full batch only; this run uses " + m.Batches.String()
+	}
+	return "the step rule violates the paper's condition (8)"
 }
 
 // BP is backpropagation (Special Case 1): the first-order bound (9) with

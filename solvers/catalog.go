@@ -23,6 +23,7 @@ func Catalog() []Entry {
 		{"solver", "gd", "(11), Lemma 2", "gradient descent: first-order bound with weight γ, unit step (W ← W − ∇f/γ)"},
 		{"solver", "lm", "(12), (A.2), Lemma 2", "Levenberg-Marquardt: Gauss-Newton curvature + γI, unit step, adaptive damping"},
 		{"solver", "lm-hessian", "(12), (A.2)", "Levenberg-Marquardt with the exact block Hessian (γ raised until ∇²f+γI ≻ 0)"},
+		{"solver", "hf", "(12), (A.1); Martens (2010)", "Hessian-free: Gauss-Newton on a curvature mini-batch, matrix-free CG with a budget and warm start, adaptive damping"},
 		{"solver", "proxl1", "(A.4)-(A.5)", "proximal gradient for λ‖W‖₁: first-order step then soft-thresholding"},
 		{"solver", "exact-bcd", "Section 4.2.1, 5.2", "exact block minimisation for certified strongly convex blocks (closed-form least squares for deep linear nets)"},
 		{"solver", "bp-clr", "Section 6 baseline", "BP with a constant learning rate (violates (8); baseline)"},
@@ -173,6 +174,8 @@ func ByName(name string, o Options) (BSUM, error) {
 		m = LM()
 	case "lm-hessian":
 		m = LMHessian()
+	case "hf":
+		m = HessianFree(HFOptions{})
 	case "proxl1":
 		m = ProxL1(def(o.Lambda, 1e-3), def(o.Gamma, 1))
 	case "exact-bcd":
@@ -180,7 +183,7 @@ func ByName(name string, o Options) (BSUM, error) {
 	case "adagrad":
 		m = AdaGrad(def(o.Eta, 0.1))
 	default:
-		return BSUM{}, fmt.Errorf("solvers: unknown solver %q (want bp, gd, lm, lm-hessian, proxl1, exact-bcd, bp-clr, adagrad): %w", name, ErrMethod)
+		return BSUM{}, fmt.Errorf("solvers: unknown solver %q (want bp, gd, lm, lm-hessian, hf, proxl1, exact-bcd, bp-clr, adagrad): %w", name, ErrMethod)
 	}
 	if o.Step != nil && name != "bp" && name != "bp-clr" {
 		m.Step = o.Step

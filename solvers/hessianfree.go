@@ -61,8 +61,8 @@ type HFOptions struct {
 // Lemma 2 (the BSUM theorem of Razaviyayn et al.) covers the unit step up to
 // the inexactness of truncated CG. Below that damping the model need not
 // bound f and only the monotone decrease is guaranteed; with mini-batches
-// the decrease holds on each iteration's batch only, and no convergence is
-// claimed.
+// the decrease holds on each iteration's batch only, no convergence is
+// claimed, and Certified reports false.
 func HessianFree(o HFOptions) BSUM {
 	s := &surrogate.HessianFree{
 		CurvatureBatch: o.CurvatureBatch, CurvatureFraction: o.CurvatureFraction,

@@ -680,7 +680,7 @@ func printSummary(w io.Writer, f *trainFlags, s *trainSetup, res *solvers.Result
 	case res.Certified:
 		cert = "yes (covered by the paper's convergence theory)"
 	default:
-		cert = "no (the step rule violates the paper's condition (8))"
+		cert = "no (" + s.method.WhyUncertified() + ")"
 	}
 	fmt.Fprintf(w, "solver:      %s\n", s.method)
 	fmt.Fprintf(w, "status:      %s\n", res.Status)
