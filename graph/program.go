@@ -506,7 +506,7 @@ func (p *Program) secondOrder() (err error) {
 	p.u = newInput(g, "U", n.out, batch)
 	sh := G.Must(G.Sum(G.Must(G.HadamardProd(h, p.u.node))))
 	if p.jtu, err = reverseSweep(sh, one, wnodes); err != nil {
-		return fmt.Errorf("Jacobian-transpose product: %w", err)
+		return fmt.Errorf("the Jacobian-transpose product: %w", err)
 	}
 	for j, blk := range n.blocks {
 		s := G.Must(G.Sum(G.Must(G.HadamardProd(p.jtu[j], p.v[j].node))))

@@ -111,7 +111,7 @@ func layer(b *graph.Builder, kind, name string, out int, x *G.Node, act Activati
 	}
 	pre, err := G.Mul(w, z)
 	if err != nil {
-		return fail(fmt.Errorf("W·x with W %d×%d and x %v: %w", out, cols, z.Shape(), err))
+		return fail(fmt.Errorf("the product W·x with W %d×%d and x %v: %w", out, cols, z.Shape(), err))
 	}
 	if h, err = act.Apply(pre); err != nil {
 		return fail(err)

@@ -271,7 +271,6 @@ type run struct {
 	s       Settings
 	rng     *rand.Rand
 	w       graph.Weights
-	certify bool
 	start   time.Time
 	yVar    float64
 	full    *graph.Program

@@ -227,7 +227,6 @@ type probOpt func(*testProblem)
 func withSet(s graph.Set) probOpt    { return func(p *testProblem) { p.block.Set = s } }
 func withL1(l float64) probOpt       { return func(p *testProblem) { p.l1 = l; p.block.L1 = l } }
 func withTikhonov(l float64) probOpt { return func(p *testProblem) { p.block.Tikhonov = l } }
-func withCert(c Certificate) probOpt { return func(p *testProblem) { p.cert = c } }
 func withIndex(j int) probOpt        { return func(p *testProblem) { p.j = j } }
 
 func newProblem(fn *testFn, w0 []float64, opts ...probOpt) *testProblem {
@@ -285,12 +284,6 @@ func (p *testProblem) expect(n Needs) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.strict, p.needs, p.violations = true, n, nil
-}
-
-func (p *testProblem) relax() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.strict = false
 }
 
 func (p *testProblem) Index() int               { return p.j }

@@ -214,9 +214,9 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 			if err != nil {
 				return sum, fmt.Errorf("%s, loss %s: %w", t.name, lc.loss, err)
 			}
-			trainY, testY := t.train.Y, t.test.Y
+			trainY := t.train.Y // accuracy converts the test labels itself
 			if lc.pm1 {
-				trainY, testY = toPlusMinus(trainY), toPlusMinus(testY)
+				trainY = toPlusMinus(trainY)
 			}
 			data := solvers.Data{X: t.train.X, Y: trainY, N: t.train.N}
 			w0 := net.Init(rand.New(rand.NewPCG(cfg.Seed, 2)))
