@@ -1,0 +1,105 @@
+package solvers_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bsum-go/bsum/models"
+	"github.com/bsum-go/bsum/solvers"
+)
+
+func TestRecordEpoch(t *testing.T) {
+	net, data := bodyFat(t) // N = 252
+	n := float64(data.N)
+	for _, tc := range []struct {
+		name    string
+		batches solvers.Batches
+		want    func(k int) float64
+	}{
+		{"full batch", solvers.FullBatch(), func(k int) float64 { return float64(k) }},
+		{"fixed", solvers.FixedBatch(50), func(k int) float64 { return float64(50*k) / n }},
+		{"shuffled", solvers.Shuffled(100), func(k int) float64 { return float64(100*k) / n }},
+		{"growing", solvers.GrowingBatch(), func(k int) float64 { return float64(k*(k+1)/2) / n }},
+		{"held", solvers.Batches{Size: 60, Epochs: true, Hold: 4}, func(k int) float64 { return float64(60*((k+3)/4)) / n }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := solvers.GD(2)
+			m.Batches = tc.batches
+			res, err := solvers.Minimize(context.Background(), net, data, nil, m, solvers.Settings{MaxIter: 12, Seed: 1, FullEvalEvery: -1})
+			require.NoError(t, err)
+			require.Len(t, res.History, 12)
+			for _, r := range res.History {
+				assert.InDelta(t, tc.want(r.K), r.Epoch, 1e-12, "iteration %d", r.K)
+			}
+		})
+	}
+}
+
+func TestBatchesValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		batches solvers.Batches
+		ok      bool
+	}{
+		{"shuffled", solvers.Shuffled(32), true},
+		{"held", solvers.Batches{Size: 32, Hold: 2}, true},
+		{"negative size", solvers.Batches{Size: -1}, false},
+		{"epochs without size", solvers.Batches{Epochs: true}, false},
+		{"epochs and growing", solvers.Batches{Size: 4, Epochs: true, Growing: true}, false},
+		{"negative hold", solvers.Batches{Size: 4, Hold: -1}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := solvers.GD(1)
+			m.Batches = tc.batches
+			err := m.Validate()
+			if tc.ok {
+				assert.NoError(t, err)
+			} else {
+				assert.ErrorIs(t, err, solvers.ErrMethod)
+			}
+		})
+	}
+	assert.Equal(t, "B=32, epochs", solvers.Shuffled(32).String())
+	assert.Equal(t, "B=32, epochs, held 2 iterations", solvers.Batches{Size: 32, Epochs: true, Hold: 2}.String())
+}
+
+// One Batches value (inside one BSUM) serves concurrent runs: the
+// permutation stream is per run, so each equals a lone run bit for bit.
+func TestShuffledConcurrentRunsEqualLoneRun(t *testing.T) {
+	_, data := bodyFat(t)
+	m := solvers.BP(solvers.Armijo{})
+	m.Batches = solvers.Shuffled(40)
+	s := solvers.Settings{MaxIter: 25, Seed: 9, FullEvalEvery: 5}
+	one := func() (*solvers.Result, error) {
+		net, err := models.BodyFat().Net()
+		if err != nil {
+			return nil, err
+		}
+		w0 := net.Init(rand.New(rand.NewPCG(4, 4)))
+		return solvers.Minimize(context.Background(), net, data, w0, m, s)
+	}
+	lone, err := one()
+	require.NoError(t, err)
+	results := make([]*solvers.Result, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Go(func() { results[i], errs[i] = one() })
+	}
+	wg.Wait()
+	for i, r := range results {
+		require.NoError(t, errs[i])
+		assert.Equal(t, lone.Weights, r.Weights, "run %d", i)
+		require.Len(t, r.History, len(lone.History))
+		for k := range r.History {
+			assert.Equal(t, lone.History[k].F, r.History[k].F, "run %d iteration %d", i, k+1)
+			assert.Equal(t, lone.History[k].Epoch, r.History[k].Epoch)
+		}
+	}
+	assert.InDelta(t, 25*40/252.0, lone.Last().Epoch, 1e-12)
+}
