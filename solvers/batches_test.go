@@ -2,6 +2,7 @@ package solvers_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -9,7 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bsum-go/bsum/graph"
 	"github.com/bsum-go/bsum/models"
+	"github.com/bsum-go/bsum/models/dataset"
 	"github.com/bsum-go/bsum/solvers"
 )
 
@@ -102,4 +105,41 @@ func TestShuffledConcurrentRunsEqualLoneRun(t *testing.T) {
 		}
 	}
 	assert.InDelta(t, 25*40/252.0, lone.Last().Epoch, 1e-12)
+}
+
+// Walking BodyFat (N = 252) in epochs of batches of 100: every batch has
+// 100 columns (the partial third batch of each epoch is completed from the
+// next epoch's permutation), and Record.Epoch counts samples seen / N.
+func ExampleShuffled() {
+	net, data := exampleBodyFat()
+	m := solvers.BP(solvers.Armijo{})
+	m.Batches = solvers.Shuffled(100)
+	res, err := solvers.Minimize(context.Background(), net, data, nil, m, solvers.Settings{MaxIter: 6, Seed: 1, FullEvalEvery: -1})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(m.Batches)
+	for _, r := range res.History {
+		fmt.Printf("k=%d B=%d epoch=%.3f\n", r.K, r.Batch, r.Epoch)
+	}
+	// Output:
+	// B=100, epochs
+	// k=1 B=100 epoch=0.397
+	// k=2 B=100 epoch=0.794
+	// k=3 B=100 epoch=1.190
+	// k=4 B=100 epoch=1.587
+	// k=5 B=100 epoch=1.984
+	// k=6 B=100 epoch=2.381
+}
+
+func exampleBodyFat() (*graph.Net, solvers.Data) {
+	set, err := dataset.BodyFatRegression()
+	if err != nil {
+		panic(err)
+	}
+	net, err := models.BodyFat().Net()
+	if err != nil {
+		panic(err)
+	}
+	return net, solvers.Data{X: set.X, Y: set.Y, N: set.N}
 }

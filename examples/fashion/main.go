@@ -17,8 +17,9 @@
 //
 // Methods (-methods, comma-separated):
 //
-//   - bp-armijo: BP, the first-order bound with γ = 1, Armijo backtracking
-//     on the batch from α = 1 (certified: Armijo);
+//   - bp-armijo: BP, the first-order bound with weight γ (-gamma, 1 is the
+//     paper's BP), Armijo backtracking on the batch from α = 1 (certified:
+//     Armijo);
 //   - bp-harmonic: BP with α = C/(2k) (certified: condition (8));
 //   - bp-recursive: BP with α(k+1) = α(k)(1 − 0.99α(k)), α(0) = 1, the
 //     paper's "setting 1" (certified: (8));
@@ -26,9 +27,13 @@
 //   - lm-small: Levenberg-Marquardt (Gauss-Newton curvature, adaptive
 //     damping, matrix-free conjugate gradients with a budget of -cg-iters)
 //     on every block of at most -lm-max weights (W2: 2,570), the
-//     first-order bound on the larger ones (W1: 200,960), Armijo steps
-//     (certified). A matrix-free Hessian-free surrogate for the large
-//     block plugs into perBlock.Large.
+//     first-order bound with weight γ on the larger ones (W1: 200,960),
+//     Armijo steps (certified). A second-order surrogate for the large
+//     block (a Hessian-free method) plugs into perBlock.Large.
+//
+// With the first-order bound the learning rate is α/γ. The paper's
+// certified rules (8) let α decay like 1/k over all iterations, so their
+// learning rate falls by ~1/k across epochs; Armijo chooses α per update.
 //
 // After each epoch an observer computes the test accuracy on a program of
 // its own; its time is not counted as training time. The run writes
@@ -71,6 +76,7 @@ func main() {
 	flag.StringVar(&cfg.Data, "data", cfg.Data, "folder with the IDX files (default $BSUM_FASHION_MNIST or /usr/share/datasets/fashion-mnist)")
 	flag.StringVar(&cfg.Blocks, "blocks", cfg.Blocks, "block rule: cyclic (one batch per sweep) or jacobi")
 	flag.Float64Var(&cfg.HarmonicC, "harmonic-c", cfg.HarmonicC, "C of bp-harmonic's α = C/(2k), 0 < C < 2")
+	flag.Float64Var(&cfg.Gamma, "gamma", cfg.Gamma, "γ of the BP methods' first-order bound (learning rate α/γ; 1 is the paper's BP)")
 	flag.Float64Var(&cfg.Eta, "eta", cfg.Eta, "AdaGrad's rate η")
 	flag.IntVar(&cfg.LMMax, "lm-max", cfg.LMMax, "lm-small: largest block (weights) given the Levenberg-Marquardt bound")
 	flag.IntVar(&cfg.CGIters, "cg-iters", cfg.CGIters, "lm-small: conjugate-gradient budget per block update")

@@ -153,6 +153,7 @@ func TestConfigValidate(t *testing.T) {
 		{"method", func(c *config) { c.Methods = []string{"sgd"} }, "unknown method"},
 		{"blocks", func(c *config) { c.Blocks = "diagonal" }, "block rule"},
 		{"sizes", func(c *config) { c.TrainN = -1 }, "negative"},
+		{"gamma", func(c *config) { c.Gamma = 0 }, "-gamma"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := defaultConfig()

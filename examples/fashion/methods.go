@@ -13,18 +13,30 @@ import (
 // value: Recursive caches its steps and the adaptive surrogates keep state,
 // so no two runs share one.
 var methods = map[string]func(cfg config) solvers.BSUM{
-	"bp-armijo":    func(config) solvers.BSUM { return solvers.BP(solvers.Armijo{}) },
-	"bp-harmonic":  func(cfg config) solvers.BSUM { return solvers.BP(solvers.Harmonic{C: cfg.HarmonicC}) },
-	"bp-recursive": func(config) solvers.BSUM { return solvers.BP(&solvers.Recursive{Alpha0: 1, T: 0.99}) },
+	"bp-armijo":    func(cfg config) solvers.BSUM { return bp(cfg, solvers.Armijo{}) },
+	"bp-harmonic":  func(cfg config) solvers.BSUM { return bp(cfg, solvers.Harmonic{C: cfg.HarmonicC}) },
+	"bp-recursive": func(cfg config) solvers.BSUM { return bp(cfg, &solvers.Recursive{Alpha0: 1, T: 0.99}) },
 	"adagrad":      func(cfg config) solvers.BSUM { return solvers.AdaGrad(cfg.Eta) },
 	"lm-small": func(cfg config) solvers.BSUM {
 		lm := &surrogate.SecondOrder{Curvature: surrogate.GaussNewton, Solver: surrogate.CG, CGMaxIter: cfg.CGIters, Adaptive: &surrogate.Damping{}}
 		return solvers.BSUM{
-			Name:      fmt.Sprintf("LM (GN-CG ≤%d) on blocks ≤ %d weights, BP elsewhere, Armijo", cfg.CGIters, cfg.LMMax),
-			Surrogate: &perBlock{Small: lm, Large: surrogate.FirstOrder{Gamma: 1}, MaxSmall: cfg.LMMax},
+			Name:      fmt.Sprintf("LM (GN-CG ≤%d) on blocks ≤ %d weights, BP (γ=%g) elsewhere, Armijo", cfg.CGIters, cfg.LMMax, cfg.Gamma),
+			Surrogate: &perBlock{Small: lm, Large: surrogate.FirstOrder{Gamma: cfg.Gamma}, MaxSmall: cfg.LMMax},
 			Step:      solvers.Armijo{},
 		}
 	},
+}
+
+// bp is backpropagation with the given step rule and the first-order
+// bound's weight cfg.Gamma (1 is the paper's BP; a smaller γ lengthens the
+// direction D = W − ∇f/γ, so α/γ is the learning rate).
+func bp(cfg config, step solvers.StepRule) solvers.BSUM {
+	m := solvers.BP(step)
+	if cfg.Gamma != 1 {
+		m.Surrogate = surrogate.FirstOrder{Gamma: cfg.Gamma}
+		m.Name += fmt.Sprintf(", γ=%g", cfg.Gamma)
+	}
+	return m
 }
 
 func methodNames() []string {

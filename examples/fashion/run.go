@@ -48,6 +48,9 @@ type config struct {
 	Blocks string
 	// HarmonicC is C of bp-harmonic's α = C/(2k).
 	HarmonicC float64
+	// Gamma is γ of the first-order bound of the BP methods and of
+	// lm-small's large blocks (1: the paper's BP).
+	Gamma float64
 	// Eta is AdaGrad's rate.
 	Eta float64
 	// LMMax is the largest block lm-small gives the Levenberg-Marquardt
@@ -68,6 +71,7 @@ func defaultConfig() config {
 		Out:       filepath.Join("out", "fashion"),
 		Blocks:    "cyclic",
 		HarmonicC: 1,
+		Gamma:     1,
 		Eta:       0.01,
 		LMMax:     5000,
 		CGIters:   20,
@@ -84,6 +88,8 @@ func (c config) validate() error {
 		return fmt.Errorf("-width %d: need at least 1", c.Width)
 	case c.TrainN < 0 || c.TestN < 0:
 		return fmt.Errorf("-train-n %d and -test-n %d must not be negative", c.TrainN, c.TestN)
+	case !(c.Gamma > 0):
+		return fmt.Errorf("-gamma %v must be > 0", c.Gamma)
 	case len(c.Seeds) == 0:
 		return errors.New("no seed")
 	case c.Hidden != "relu" && c.Hidden != "tanh" && c.Hidden != "logistic":
