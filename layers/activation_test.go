@@ -96,9 +96,10 @@ func applyValues(t *testing.T, f Activation, xs []float64) []float64 {
 	if y == x {
 		return append([]float64(nil), xs...)
 	}
-	v, err := y.Op().Do(in)
-	require.NoError(t, err)
-	return append([]float64(nil), v.Data().([]float64)...)
+	m := G.NewTapeMachine(g) // the logistic is more than one node
+	defer m.Close()
+	require.NoError(t, m.RunAll())
+	return append([]float64(nil), y.Value().Data().([]float64)...)
 }
 
 func closeTo(want, got, rel float64) bool {

@@ -26,6 +26,27 @@ func BenchmarkActivationDo(b *testing.B) {
 			})
 		}
 	}
+	// The graph's logistic: e^{−|x|}, σ from (x, e), σ' from (x, σ, e).
+	e, err := sigmoidOp{partExp}.Do(in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	y, err := sigmoidOp{partValue}.Do(in, e)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		op  sigmoidOp
+		ins []G.Value
+	}{{sigmoidOp{partExp}, []G.Value{in}}, {sigmoidOp{partValue}, []G.Value{in, e}}, {sigmoidOp{partDeriv}, []G.Value{in, y, e}}} {
+		b.Run("graph-"+c.op.String(), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := c.op.Do(c.ins...); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 	g := G.NewGraph()
 	x := G.NewMatrix(g, tensor.Float64, G.WithShape(100, 1000), G.WithName("x"))
 	for name, fn := range map[string]func(*G.Node) (*G.Node, error){"gorgonia.Sigmoid": G.Sigmoid, "gorgonia.Softplus": G.Softplus, "gorgonia.Tanh": G.Tanh} {

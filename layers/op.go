@@ -49,8 +49,12 @@ const maxOrder = 3
 
 // actOp is a Gorgonia op computing f^{(order)}(x) elementwise for float64
 // tensors, where f is the scalar function named by fam with parameter a and
-// output scale s. Its SymDiff is grad ⊙ f^{(order+1)}(x), another actOp,
-// so it can be differentiated again by reverse-over-reverse sweeps.
+// output scale s. Its SymDiff is grad ⊙ f^{(order+1)}(x), another actOp
+// (softplus' is the logistic's sigmoidOp nodes), so it can be differentiated
+// again by reverse-over-reverse sweeps. Every derivative is computed from x,
+// never from the output alone, so none cancels in the tails. The logistic's
+// forward value in a graph is the sigmoidOp of logistic.go; actOp's order-0
+// logistic computes the same bits.
 type actOp struct {
 	fam   family
 	order int
@@ -95,45 +99,65 @@ func (op actOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 }
 
 func (op actOp) Do(vals ...G.Value) (G.Value, error) {
-	return doElementwise(op, op.kernel, vals)
+	return doElementwise(op, op.Compute, vals)
 }
 
-// doElementwise applies kernel to one float64 tensor or scalar: the Do of
-// both elementwise ops of this package.
-func doElementwise(op fmt.Stringer, kernel func(dst, src []float64), vals []G.Value) (G.Value, error) {
-	if len(vals) != 1 {
-		return nil, fmt.Errorf("layers: %v takes one input, got %d", op, len(vals))
+// doElementwise applies kernel to float64 tensors or scalars of equal size
+// (the operands, in order): the Do of the elementwise ops of this package.
+// The result has the first operand's shape and kind.
+func doElementwise(op fmt.Stringer, kernel func(dst []float64, in ...[]float64), vals []G.Value) (G.Value, error) {
+	if len(vals) == 0 {
+		return nil, fmt.Errorf("layers: %v: no input", op)
 	}
+	in := make([][]float64, len(vals))
+	for k, v := range vals {
+		d, err := float64Data(v)
+		if err != nil {
+			return nil, fmt.Errorf("layers: %v: operand %d: %w", op, k, err)
+		}
+		if len(d) != len(in[0]) && k > 0 {
+			return nil, fmt.Errorf("layers: %v: operands have %d and %d values", op, len(in[0]), len(d))
+		}
+		in[k] = d
+	}
+	out := make([]float64, len(in[0]))
+	kernel(out, in...)
 	switch v := vals[0].(type) {
+	case *G.F64:
+		return G.NewF64(out[0]), nil
+	case *tensor.Dense:
+		if v.IsScalar() {
+			return tensor.New(tensor.FromScalar(out[0])), nil
+		}
+		return tensor.New(tensor.WithShape(v.Shape().Clone()...), tensor.WithBacking(out)), nil
+	}
+	return nil, fmt.Errorf("layers: %v supports float64 tensors and scalars, got %T", op, vals[0])
+}
+
+// float64Data returns the row-major float64 values of a tensor or scalar.
+func float64Data(v G.Value) ([]float64, error) {
+	switch v := v.(type) {
 	case *tensor.Dense:
 		if v.Dtype() != tensor.Float64 {
-			return nil, fmt.Errorf("layers: %v supports float64 only, got %v", op, v.Dtype())
+			return nil, fmt.Errorf("float64 only, got %v", v.Dtype())
 		}
 		if v.IsScalar() {
 			x, _ := v.ScalarValue().(float64)
-			var out [1]float64
-			kernel(out[:], []float64{x})
-			return tensor.New(tensor.FromScalar(out[0])), nil
+			return []float64{x}, nil
 		}
 		src := v
 		if v.IsMaterializable() || v.DataOrder().IsColMajor() {
 			m, ok := v.Materialize().(*tensor.Dense)
 			if !ok {
-				return nil, fmt.Errorf("layers: %v: cannot materialise the input", op)
+				return nil, fmt.Errorf("cannot materialise the input")
 			}
 			src = m
 		}
-		in := src.Float64s()
-		out := make([]float64, len(in))
-		kernel(out, in)
-		return tensor.New(tensor.WithShape(v.Shape().Clone()...), tensor.WithBacking(out)), nil
+		return src.Float64s(), nil
 	case *G.F64:
-		var out [1]float64
-		kernel(out[:], []float64{float64(*v)})
-		return G.NewF64(out[0]), nil
-	default:
-		return nil, fmt.Errorf("layers: %v supports float64 tensors and scalars, got %T", op, vals[0])
+		return []float64{float64(*v)}, nil
 	}
+	return nil, fmt.Errorf("float64 tensors and scalars only, got %T", v)
 }
 
 func (op actOp) ReturnsPtr() bool     { return false }
@@ -180,9 +204,10 @@ func (op actOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 	if op.zeroBeyond() {
 		return nil, fmt.Errorf("layers: %v has a zero derivative almost everywhere and is not differentiated", op)
 	}
-	if p, ok := derivFromOutput(op); ok {
-		// f' as a polynomial in y = f(x): no second transcendental pass.
-		d, err := G.ApplyOp(p, output)
+	if op.fam == famSoftplus && op.order == 0 {
+		// softplus' = σ, built as the three-node logistic so that σ' (the
+		// softplus curvature) reuses σ's exponential.
+		d, err := logisticNode(inputs[0])
 		if err != nil {
 			return nil, fmt.Errorf("layers: differentiating %v: %w", op, err)
 		}
@@ -264,9 +289,11 @@ func (op actOp) kernel(dst, src []float64) {
 			for i, x := range src {
 				dst[i] = math.Tanh(x)
 			}
-		case 1:
-			for i, x := range src {
-				dst[i] = sech2(x)
+		case 1: // sech²: the hot loop of a tanh network's gradient
+			expNegAbsInto(dst, src, 2)
+			for i, e := range dst {
+				d := 1 + e
+				dst[i] = 4 * e / (d * d)
 			}
 		case 2:
 			for i, x := range src {
@@ -463,20 +490,69 @@ func (op actOp) kernel(dst, src []float64) {
 	}
 }
 
-// logistic is 1/(1+e^{−x}), evaluated without overflow for any x.
-func logistic(x float64) float64 {
-	// 1/(1+e^{−x}) has no cancellation for any x: for x < 0 the
-	// denominator is dominated by e^{−x} and the quotient keeps full
-	// relative precision. Clamping to ±708 only keeps e^{−x} finite and
-	// normal (σ(−708) ≈ 3e-308, σ(708) = 1); the rarely taken branches keep
-	// the loop free of the sign branch that random inputs mispredict half
-	// the time.
-	if x < -708 {
-		x = -708
-	} else if x > 708 {
-		x = 708
+// logistic is σ(x) = 1/(1+e^{−x}) for one scalar, with the same formula
+// (and so the same bits) as the graph's logistic node: e = e^{−|x|} (exact
+// down to the subnormal range, so σ(−745) = 5e-324 and σ(−800) = 0), then
+// 1/(1+e) for x ≥ 0 and e/(1+e) for x < 0.
+func logistic(x float64) float64 { return logisticFromExp(x, expNegAbs(x)) }
+
+// expNegAbs is e^{−|x|} with a relative error below 4e-16: the table-driven
+// expTable on [−708, 0] (its range), math.Exp beyond, where the result is
+// subnormal or 0. The branch is taken only in the far tail, so it is
+// predicted and the loop stays as fast as a branch-free one.
+func expNegAbs(x float64) float64 {
+	a := math.Abs(x)
+	if a > 708 {
+		return math.Exp(-a)
 	}
-	return 1 / (1 + expTable(-x))
+	return expTable(-a)
+}
+
+// logisticFromExp is σ(x) given e = e^{−|x|}: r = 1/(1+e) = σ(|x|), and
+// σ(x) = r for x ≥ 0, e·r for x < 0 (selected on the sign bit, branch-free).
+// Both have full relative precision: there is no cancellation.
+func logisticFromExp(x, e float64) float64 {
+	r := 1 / (1 + e)
+	neg := -(math.Float64bits(x) >> 63) // all ones for x < 0 (and −0)
+	return math.Float64frombits(math.Float64bits(r)&^neg | math.Float64bits(e*r)&neg)
+}
+
+// logisticDeriv is σ'(x) = σ(x)σ(−x) = e·m², e = e^{−|x|}, m = σ(|x|) =
+// max(y, 1−y) for y = σ(x): for x ≥ 0, m = y; for x < 0, 1 − y = σ(−x) ≥ 1/2
+// has no cancellation. Exact relative precision in both tails, four flops
+// and no exponential (the forward pass computed e).
+func logisticDeriv(y, e float64) float64 {
+	m := max(y, 1-y)
+	return e * m * m
+}
+
+// expTable's constants.
+const (
+	invStep = 64 / math.Ln2
+	stepHi  = 0.010830424696223417 // ln2/64 = stepHi + stepLo
+	stepLo  = 2.572804622327669e-14
+	shift   = 6755399441055744.0 // 1.5·2^52: adding it rounds to an integer
+)
+
+// expNegAbsInto writes e^{−c|src[i]|} to dst[i] (c > 0), bit for bit
+// expNegAbs(c·src[i]): expTable's body inlined in the loop, math.Exp in the
+// far tail (c|x| > 708), where the branch is rare and predicted.
+func expNegAbsInto(dst, src []float64, c float64) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		x := -math.Abs(c * v)
+		if x < -708 {
+			dst[i] = math.Exp(x)
+			continue
+		}
+		kf := x*invStep + shift
+		k := int64(math.Float64bits(kf) - math.Float64bits(shift))
+		kf -= shift
+		r := x - kf*stepHi - kf*stepLo
+		p := r * (1 + r*(0.5+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
+		t := exp2Table[k&63]
+		dst[i] = (t + t*p) * math.Float64frombits(uint64((k>>6)+1023)<<52)
+	}
 }
 
 // exp2Table[i] = 2^(i/64).
@@ -487,19 +563,14 @@ var exp2Table = func() (t [64]float64) {
 	return t
 }()
 
-// expTable is e^x for x in [−708, 708] (callers clamp), with a relative
+// expTable is e^x for x in [−708, 708] (callers stay in range), with a relative
 // error below 4e-16 (TestExpTable): x = (64m + i)·ln2/64 + r with
 // |r| ≤ ln2/128, e^x = 2^m · 2^(i/64) · e^r, e^r by its degree-6 Taylor
-// polynomial (remainder < 1e-17). It is branch-free and inlinable, about
-// 1.6× faster than math.Exp in the logistic loop, which dominates the
-// elementwise cost of a logistic network.
+// polynomial (remainder < 1e-17). It is branch-free, about 1.6× faster
+// than math.Exp in the logistic loop, which dominates the elementwise cost of
+// a logistic network. expNegAbsInto repeats its body inside its loop (the
+// function is over the inlining budget).
 func expTable(x float64) float64 {
-	const (
-		invStep = 64 / math.Ln2
-		stepHi  = 0.010830424696223417 // ln2/64 = stepHi + stepLo
-		stepLo  = 2.572804622327669e-14
-		shift   = 6755399441055744.0 // 1.5·2^52: adding it rounds to an integer
-	)
 	kf := x*invStep + shift
 	k := int64(math.Float64bits(kf) - math.Float64bits(shift))
 	kf -= shift
@@ -509,16 +580,17 @@ func expTable(x float64) float64 {
 	return (t + t*p) * math.Float64frombits(uint64((k>>6)+1023)<<52)
 }
 
-// logistic1 is σ'(x) = σ(x)σ(−x) = e/(1+e)², e = exp(−|x|): exact in the tails.
+// logistic1 is σ'(x) = σ(x)σ(−x) = e·σ(|x|)², e = exp(−|x|): exact in the
+// tails, and bit for bit the graph's σ' node (sigmoidOp partDeriv).
 func logistic1(x float64) float64 {
-	e := math.Exp(-math.Abs(x))
-	d := 1 + e
-	return e / (d * d)
+	e := expNegAbs(x)
+	return logisticDeriv(logisticFromExp(x, e), e)
 }
 
-// sech2 is 1 − tanh²(x) = 4e/(1+e)², e = exp(−2|x|): exact in the tails.
+// sech2 is 1 − tanh²(x) = 4e/(1+e)², e = exp(−2|x|): exact in the tails
+// (sech²(19) = 1.1e-16, sech²(350) = 4e-304), no cancellation anywhere.
 func sech2(x float64) float64 {
-	e := math.Exp(-2 * math.Abs(x))
+	e := expNegAbs(2 * x)
 	d := 1 + e
 	return 4 * e / (d * d)
 }
@@ -536,99 +608,3 @@ func isru(x, a float64) float64 {
 func (op actOp) Compute(dst []float64, in ...[]float64) { op.kernel(dst, in[0]) }
 
 var _ graph.FastOp = actOp{}
-
-// derivFromOutput returns f' as a polynomial in y = f(x) for the logistic
-// (σ' = y − y²) and tanh (tanh' = 1 − y²) functions. Their derivatives of
-// every order are polynomials in y, so the gradient and Hessian-vector
-// graphs reuse the forward values instead of evaluating exp or tanh again.
-// The absolute error is that of y (~1e-16); only the relative error of tiny
-// derivatives deep in the tails (|x| ≳ 30) grows, as in every framework that
-// computes σ' this way.
-func derivFromOutput(op actOp) (polyOp, bool) {
-	if op.order != 0 {
-		return polyOp{}, false
-	}
-	switch op.fam {
-	case famLogistic:
-		return polyOp{c: [4]float64{0, 1, -1}}, true
-	case famTanh:
-		return polyOp{c: [4]float64{1, 0, -1}}, true
-	}
-	return polyOp{}, false
-}
-
-// polyOp computes the cubic polynomial c0 + c1·y + c2·y² + c3·y³
-// elementwise. Its SymDiff is grad ⊙ p'(y), another polyOp, down to a
-// constant, which is not differentiated further.
-type polyOp struct{ c [4]float64 }
-
-func (op polyOp) deriv() polyOp {
-	return polyOp{c: [4]float64{op.c[1], 2 * op.c[2], 3 * op.c[3], 0}}
-}
-
-func (op polyOp) constant() bool { return op.c[1] == 0 && op.c[2] == 0 && op.c[3] == 0 }
-
-func (op polyOp) Arity() int { return 1 }
-
-func (op polyOp) Type() hm.Type {
-	a := hm.TypeVariable('a')
-	return hm.NewFnType(a, a)
-}
-
-func (op polyOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
-	return actOp{}.InferShape(ds...)
-}
-
-func (op polyOp) Do(vals ...G.Value) (G.Value, error) {
-	return doElementwise(op, func(dst, src []float64) { op.Compute(dst, src) }, vals)
-}
-
-// Compute implements graph.FastOp.
-func (op polyOp) Compute(dst []float64, in ...[]float64) {
-	c0, c1, c2, c3 := op.c[0], op.c[1], op.c[2], op.c[3]
-	for i, y := range in[0] {
-		dst[i] = c0 + y*(c1+y*(c2+y*c3))
-	}
-}
-
-func (op polyOp) ReturnsPtr() bool     { return false }
-func (op polyOp) CallsExtern() bool    { return false }
-func (op polyOp) OverwritesInput() int { return -1 }
-
-func (op polyOp) WriteHash(h hash.Hash) {
-	fmt.Fprintf(h, "bsum/layers.poly:%x:%x:%x:%x", math.Float64bits(op.c[0]), math.Float64bits(op.c[1]), math.Float64bits(op.c[2]), math.Float64bits(op.c[3]))
-}
-
-func (op polyOp) Hashcode() uint32 {
-	h := fnv.New32a()
-	op.WriteHash(h)
-	return h.Sum32()
-}
-
-func (op polyOp) String() string {
-	return fmt.Sprintf("poly(%g,%g,%g,%g)", op.c[0], op.c[1], op.c[2], op.c[3])
-}
-
-// DiffWRT: a constant polynomial is not differentiated.
-func (op polyOp) DiffWRT(inputs int) []bool { return []bool{inputs == 1 && !op.constant()} }
-
-// SymDiff returns grad ⊙ p'(y).
-func (op polyOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
-	if len(inputs) != 1 {
-		return nil, fmt.Errorf("layers: %v takes one input, got %d", op, len(inputs))
-	}
-	d, err := G.ApplyOp(op.deriv(), inputs[0])
-	if err != nil {
-		return nil, fmt.Errorf("layers: differentiating %v: %w", op, err)
-	}
-	g, err := G.HadamardProd(grad, d)
-	if err != nil {
-		return nil, fmt.Errorf("layers: differentiating %v: %w", op, err)
-	}
-	return G.Nodes{g}, nil
-}
-
-var (
-	_ G.SDOp       = polyOp{}
-	_ graph.FastOp = polyOp{}
-)

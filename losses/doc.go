@@ -30,13 +30,19 @@
 // scalar node is avoided too: when evaluated by Gorgonia's own Do its
 // derivative multiplies a float64 by a 0-d tensor and fails.
 //
-// Which cross-entropy to use: CrossEntropyWithLogits on a linear output layer
-// is exact and finite for any logits, including |z| = 800. CrossEntropy takes
-// probabilities from a logistic output layer; it is finite for H anywhere in
-// [0,1] where the label agrees (H = 0 with Y = 0 costs 0), but its curvature
-// Y/H² overflows for H below about 1e-154, and Gorgonia's Sigmoid rounds to
-// exactly 0 or 1 beyond |z| ≈ 709 or 19, so saturated outputs lose
-// information that the logits form keeps.
+// Which cross-entropy to use: both are exact in value, gradient and Hessian
+// for any finite logits (|z| = 800 included) when CrossEntropy sits on a
+// logistic output (layers.Logistic or Gorgonia's Sigmoid): it then reads the
+// logit z under h = σ(z) and evaluates y·softplus(−z) + (1−y)·softplus(z),
+// differentiated in z, so neither the rounding of h to 0 or 1 nor 1/h
+// overflowing matters. On any other output CrossEntropy works from the
+// probability H alone: finite for H in [0,1] where the label agrees (H = 0
+// with Y = 0 costs 0), with curvature Y/H² that overflows for H below about
+// 1e-154. The Gauss-Newton curvature ∇²_H ℓ is always taken in H (package
+// graph evaluates the loss Hessian on a copy whose input is H itself), so
+// for saturated probabilities (h rounded to 1 with y < 1, i.e. z ≳ 37) it
+// is +Inf; CrossEntropyWithLogits on a linear output has the exact σ'(z)
+// there too and remains the recommended form for Gauss-Newton methods.
 //
 // Shape reports each loss's curvature and monotonicity in H, the facts
 // Proposition 1 of the paper combines; none of these losses is monotone in

@@ -158,12 +158,18 @@ func (l expLoss) Build(h, y *G.Node) (*G.Node, error) {
 //	ℓ = −(1/B)Σ[Y log H + (1−Y) log(1−H)],  ∇_H ℓ = (1/B)[(1−Y)/(1−H) − Y/H].
 //
 // (The paper's (A.15) multiplies the second term by an extra H; finite
-// differences agree with the formula above.) H is not clamped — a clamp has
-// zero derivative where it is active, which would silently corrupt gradients
-// and Hessians — so H must lie in [0, 1]: a term whose weight Y or 1−Y is
+// differences agree with the formula above.) When H is the output of a
+// logistic op (layers.Logistic, Gorgonia's Sigmoid), H = σ(Z), the loss is
+// evaluated from the logits as (1/B)Σ[Y·softplus(−Z) + (1−Y)·softplus(Z)]
+// and differentiated in Z: value, gradient and Hessian are then exact for
+// any finite logit (a logit of −800 with Y = 1 costs 800, not the 708 of a
+// clamped or rounded σ). Otherwise H is not clamped — a clamp has zero
+// derivative where it is active, which would silently corrupt gradients and
+// Hessians — so H must lie in [0, 1]: a term whose weight Y or 1−Y is
 // exactly zero costs exactly zero (H = 0 with Y = 0 is fine), H = 0 with
-// Y > 0 costs +Inf, and the curvature Y/H² overflows for H ≲ 1e-154.
-// Prefer CrossEntropyWithLogits, which is finite for any logits.
+// Y > 0 costs +Inf, and the curvature Y/H² overflows for H ≲ 1e-154. The
+// Gauss-Newton curvature is always taken in H (see the package
+// documentation); prefer CrossEntropyWithLogits for Gauss-Newton methods.
 //
 // Targets must lie in [0, 1] (CheckLabels). Convex in H on (0,1), not
 // monotone.
@@ -176,7 +182,12 @@ func (ceLoss) Shape() graph.Shape { return graph.Shape{Convex: true} }
 
 func (ceLoss) Build(h, y *G.Node) (*G.Node, error) {
 	return build(NameCrossEntropy, h, y, func(g *G.ExprGraph, rows, cols int) (*G.Node, error) {
-		s, err := G.Sum(must(applyPointwise(famBCE, h, y)))
+		terms := must(applyPointwise(famBCE, h, y))
+		if z, ok := logitOf(h); ok {
+			// h = σ(z): the same function of h, evaluated from z.
+			terms = must(applyPointwise(famBCELogit, h, y, z))
+		}
+		s, err := G.Sum(terms)
 		if err != nil {
 			return nil, err
 		}
@@ -194,9 +205,11 @@ func (ceLoss) CheckLabels(y []float64, rows, cols int) error {
 //
 //	ℓ = (1/B)Σ[softplus(Z) − Y∘Z],  ∇_Z ℓ = (1/B)(σ(Z) − Y),
 //
-// with softplus(z) = log(1 + eᶻ) evaluated as max(z, 0) + log1p(e^−|z|), so
-// the value, gradient and curvature σ(Z)σ(−Z)/B are finite for any finite
-// logits. This is the recommended cross-entropy.
+// evaluated term by term as Y·softplus(−Z) + (1−Y)·softplus(Z) (no
+// cancellation: with Y = 1 and Z = 40 the loss is 4.2e-18, not 0), with
+// softplus(z) = log(1 + eᶻ) = max(z, 0) + log1p(e^−|z|), so the value,
+// gradient σ(Z) − Y and curvature σ(Z)σ(−Z)/B keep full relative precision
+// for any finite logits. This is the recommended cross-entropy.
 //
 // Targets must lie in [0, 1] (CheckLabels). Convex in Z, not monotone.
 func CrossEntropyWithLogits() graph.Loss { return ceLogitsLoss{} }
@@ -208,8 +221,7 @@ func (ceLogitsLoss) Shape() graph.Shape { return graph.Shape{Convex: true} }
 
 func (ceLogitsLoss) Build(h, y *G.Node) (*G.Node, error) {
 	return build(NameCrossEntropyWithLogits, h, y, func(g *G.ExprGraph, rows, cols int) (*G.Node, error) {
-		d := must(G.Sub(must(applyPointwise(famSoftplus, h)), must(G.HadamardProd(y, h))))
-		s, err := G.Sum(d)
+		s, err := G.Sum(must(applyPointwise(famLogitCE, h, y)))
 		if err != nil {
 			return nil, err
 		}
@@ -406,6 +418,44 @@ func build(name string, h, y *G.Node, f func(g *G.ExprGraph, rows, cols int) (*G
 		return nil, fmt.Errorf("losses: %s: building the graph: %w", name, err)
 	}
 	return out, nil
+}
+
+// logitOperand is implemented by ops whose value is σ of one operand, the
+// logit: the logistic activation of package layers (its σ node).
+type logitOperand interface {
+	LogitOperand() (index int, ok bool)
+}
+
+// logitOf returns z when h = σ(z) is the output of a logistic op: a layers
+// logistic activation, or Gorgonia's Sigmoid. Otherwise ok is false and the
+// loss is evaluated from h alone.
+func logitOf(h *G.Node) (z *G.Node, ok bool) {
+	if h == nil || h.Op() == nil {
+		return nil, false
+	}
+	idx := -1
+	if lo, isLogit := h.Op().(logitOperand); isLogit {
+		if i, ok := lo.LogitOperand(); ok {
+			idx = i
+		}
+	} else if fmt.Sprintf("%T", h.Op()) == "gorgonia.elemUnaryOp" && h.Op().String() == "sigmoid" {
+		idx = 0
+	}
+	if idx < 0 {
+		return nil, false
+	}
+	g := h.Graph()
+	it := g.From(h.ID())
+	for k := 0; it.Next(); k++ {
+		if k == idx {
+			c, ok := it.Node().(*G.Node)
+			if !ok || !c.Shape().Eq(h.Shape()) || c.Dtype() != tensor.Float64 {
+				return nil, false
+			}
+			return c, true
+		}
+	}
+	return nil, false
 }
 
 // must panics on error; build recovers the panic.

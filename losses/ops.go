@@ -35,6 +35,15 @@ const (
 	// a term whose weight y or 1−y is exactly zero contributes exactly zero,
 	// so h = 0 with y = 0 (or h = 1 with y = 1) is not 0·∞ = NaN.
 	famBCE
+	// famBCELogit is famBCE of h = σ(z) evaluated from the logit z: operands
+	// (h, y, z), value y·softplus(−z) + (1−y)·softplus(z), exact for any
+	// finite z. It is differentiated with respect to z (operand 2), not h:
+	// the same function, whose z-derivatives σ(z) − y, σ'(z), … stay exact
+	// where h rounds to 0 or 1 and 1/h or 1/(1−h) would overflow.
+	famBCELogit
+	// famLogitCE is the same function with operands (z, y), differentiated
+	// with respect to z: the cross-entropy of logits.
+	famLogitCE
 )
 
 func (f family) String() string {
@@ -45,23 +54,39 @@ func (f family) String() string {
 		return "sqplus"
 	case famBCE:
 		return "bce"
+	case famBCELogit:
+		return "bce-logit"
+	case famLogitCE:
+		return "logit-ce"
 	}
 	return fmt.Sprintf("family(%d)", int(f))
 }
 
 func (f family) arity() int {
-	if f == famBCE {
+	switch f {
+	case famBCE, famLogitCE:
 		return 2
+	case famBCELogit:
+		return 3
 	}
 	return 1
 }
 
 // maxOrder is the highest derivative the family evaluates (−1: unbounded).
 func (f family) maxOrder() int {
-	if f == famSoftplus {
+	if f == famSoftplus || f == famBCELogit || f == famLogitCE {
 		return 4
 	}
 	return -1
+}
+
+// wrt is the operand the family is differentiated by: the logit of
+// famBCELogit, the first operand otherwise.
+func (f family) wrt() int {
+	if f == famBCELogit {
+		return 2
+	}
+	return 0
 }
 
 // sigmoid is the logistic function, accurate in both tails.
@@ -149,6 +174,32 @@ func (f family) eval(order int, x, y float64) float64 {
 	return math.NaN()
 }
 
+// bceLogit is −[y log h + (1−y) log(1−h)] at h = σ(z) as a function of the
+// logit z, and its order-th derivative in z:
+//
+//	order 0: y·softplus(−z) + (1−y)·softplus(z)   (= softplus(z) − y·z)
+//	order 1: σ(z) − y
+//	order k ≥ 2: σ^{(k−2)}'(z), the softplus derivatives
+//
+// all exact for any finite z. In the value, a term whose weight y or 1−y is
+// exactly zero contributes exactly zero.
+func bceLogit(order int, y, z float64) float64 {
+	switch order {
+	case 0:
+		var v float64
+		if y != 0 {
+			v += y * softplus(-z)
+		}
+		if y != 1 {
+			v += (1 - y) * softplus(z)
+		}
+		return v
+	case 1:
+		return sigmoid(z) - y
+	}
+	return famSoftplus.eval(order, z, 0)
+}
+
 // pointwiseOp applies the order-th derivative of a family element by
 // element. Its SymDiff is the adjoint times the same op of order+1, so it can
 // be differentiated as often as the family allows.
@@ -161,16 +212,18 @@ func applyPointwise(fam family, inputs ...*G.Node) (*G.Node, error) {
 	return G.ApplyOp(pointwiseOp{fam: fam}, inputs...)
 }
 
-// Arity is 1, or 2 for famBCE (the probability, then the target).
+// Arity is 1, 2 for famBCE (the probability, then the target), 3 for
+// famBCELogit (probability, target, logit).
 func (op pointwiseOp) Arity() int { return op.fam.arity() }
 
 // Type is a → a (or a → a → a): element-wise, any float64 tensor or scalar.
 func (op pointwiseOp) Type() hm.Type {
 	a := hm.TypeVariable('a')
-	if op.Arity() == 2 {
-		return hm.NewFnType(a, a, a)
+	ts := make([]hm.Type, op.Arity()+1)
+	for i := range ts {
+		ts[i] = a
 	}
-	return hm.NewFnType(a, a)
+	return hm.NewFnType(ts...)
 }
 
 // InferShape returns the operand's shape; both operands must agree.
@@ -182,10 +235,10 @@ func (op pointwiseOp) InferShape(ds ...G.DimSizer) (tensor.Shape, error) {
 	if !ok {
 		return nil, fmt.Errorf("%v: operand shape is %T", op, ds[0])
 	}
-	if len(ds) == 2 {
-		s2, ok := ds[1].(tensor.Shape)
+	for _, d := range ds[1:] {
+		s2, ok := d.(tensor.Shape)
 		if !ok || !s.Eq(s2) {
-			return nil, fmt.Errorf("%v: operand shapes %v and %v differ", op, s, ds[1])
+			return nil, fmt.Errorf("%v: operand shapes %v and %v differ", op, s, d)
 		}
 	}
 	return s.Clone(), nil
@@ -200,21 +253,19 @@ func (op pointwiseOp) Do(vals ...G.Value) (G.Value, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
-	var y []float64
-	if op.Arity() == 2 {
-		if y, _, _, err = float64s(vals[1]); err != nil {
+	in := [][]float64{x}
+	for _, v := range vals[1:] {
+		y, _, _, err := float64s(v)
+		if err != nil {
 			return nil, fmt.Errorf("%v: %w", op, err)
 		}
 		if len(y) != len(x) {
 			return nil, fmt.Errorf("%v: operands have %d and %d values", op, len(x), len(y))
 		}
+		in = append(in, y)
 	}
 	out := make([]float64, len(x))
-	if y == nil {
-		op.Compute(out, x)
-	} else {
-		op.Compute(out, x, y)
-	}
+	op.Compute(out, in...)
 	return newValue(out, shape, scalar), nil
 }
 
@@ -222,6 +273,20 @@ func (op pointwiseOp) Do(vals ...G.Value) (G.Value, error) {
 // operands' row-major values.
 func (op pointwiseOp) Compute(dst []float64, in ...[]float64) {
 	x := in[0]
+	switch op.fam {
+	case famBCELogit:
+		y, z := in[1][:len(dst)], in[2][:len(dst)]
+		for i := range dst {
+			dst[i] = bceLogit(op.order, y[i], z[i])
+		}
+		return
+	case famLogitCE:
+		y := in[1][:len(dst)]
+		for i, z := range x[:len(dst)] {
+			dst[i] = bceLogit(op.order, y[i], z)
+		}
+		return
+	}
 	if len(in) > 1 {
 		y := in[1]
 		for i := range dst {
@@ -260,11 +325,13 @@ func (op pointwiseOp) String() string {
 	return fmt.Sprintf("losses.%v^(%d)", op.fam, op.order)
 }
 
-// DiffWRT: only the first operand (the target of famBCE is data).
+// DiffWRT: only one operand, fam.wrt(): the first one (the target of
+// famBCE is data), or the logit of famBCELogit (whose probability operand h
+// is a function of that logit already).
 func (op pointwiseOp) DiffWRT(n int) []bool {
 	d := make([]bool, n)
-	if n > 0 {
-		d[0] = true
+	if w := op.fam.wrt(); w < n {
+		d[w] = true
 	}
 	return d
 }
@@ -286,7 +353,7 @@ func (op pointwiseOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, er
 		return nil, err
 	}
 	out := make(G.Nodes, len(inputs))
-	out[0] = gx
+	out[op.fam.wrt()] = gx
 	return out, nil
 }
 

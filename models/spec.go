@@ -1,8 +1,21 @@
 // Package models holds ready network builders that every solver trains
 // (multi-layer perceptrons, the seed paper's BodyFat network, deep linear
-// networks and Toeplitz-constrained convolutional networks), and a
-// versioned model file that stores an architecture with its weights and data
-// scaler.
+// networks and Toeplitz-constrained convolutional networks), and the files
+// that keep a trained network.
+//
+// A model file (Model.Save, Load; format in FileFormat) stores any
+// graph.Net by block name: shapes, loss, regularisers, the data scaler,
+// the iterations run and free-form metadata, written atomically. A
+// built-in Spec rebuilds its network on Load; a network from a custom
+// graph.BuildFunc is loaded with LoadNet and a network built the same way,
+// and a *MismatchError says exactly what differs (missing, unexpected and
+// misshapen blocks, loss, regularisers), as PyTorch's strict
+// load_state_dict does. Predict maps raw features to predictions in the
+// target's units for any network; Model.Resume gives the weights and
+// iteration from which solvers.Minimize continues a run.
+//
+// Model.SaveNPZ and LoadNPZ exchange weights and scaler with NumPy as an
+// .npz archive, one (d_j, d_{j−1}) float64 array per block.
 package models
 
 import (

@@ -65,6 +65,9 @@ func (m BSUM) Validate() error {
 	if err := m.Batches.validate(); err != nil {
 		return fmt.Errorf("solvers: method %v: %v: %w", m, err, ErrMethod)
 	}
+	if err := ValidateStep(m.Step); err != nil {
+		return fmt.Errorf("solvers: method %v: %w (%w)", m, err, ErrMethod)
+	}
 	if err := m.Step.Condition8(); err != nil {
 		_, unit := m.Step.(Unit)
 		if !(unit && m.Lemma2) && !m.Uncertified {

@@ -2,6 +2,7 @@ package solvers
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -45,7 +46,11 @@ func Catalog() []Entry {
 }
 
 // ParseStep reads a step rule written as in Catalog: "unit", "armijo",
-// "const:0.1", "invsqrt:0.5", "harmonic:1", "recursive:1,0.99".
+// "const:0.1", "invsqrt:0.5", "harmonic:1", "recursive:1,0.99". The
+// parameters are validated (ValidateStep): a zero, negative, NaN or
+// infinite constant is an error wrapping both ErrStepParam and ErrMethod.
+// A valid rule may still violate condition (8); that is checked by
+// BSUM.Validate, not here.
 func ParseStep(s string) (StepRule, error) {
 	name, arg, _ := strings.Cut(strings.ToLower(strings.TrimSpace(s)), ":")
 	var nums []float64
@@ -64,24 +69,34 @@ func ParseStep(s string) (StepRule, error) {
 		}
 		return nil
 	}
+	var r StepRule
+	n := 0
 	switch name {
 	case "unit":
-		return Unit{}, want(0)
+		r = Unit{}
 	case "armijo":
-		return Armijo{}, want(0)
+		r = Armijo{}
 	case "const", "constant":
-		return Constant{C: first(nums)}, want(1)
+		r, n = Constant{C: first(nums)}, 1
 	case "invsqrt":
-		return InvSqrt{C: first(nums)}, want(1)
+		r, n = InvSqrt{C: first(nums)}, 1
 	case "harmonic":
-		return Harmonic{C: first(nums)}, want(1)
+		r, n = Harmonic{C: first(nums)}, 1
 	case "recursive":
-		if err := want(2); err != nil {
-			return nil, err
+		n = 2
+		if len(nums) == 2 {
+			r = &Recursive{Alpha0: nums[0], T: nums[1]}
 		}
-		return &Recursive{Alpha0: nums[0], T: nums[1]}, nil
+	default:
+		return nil, fmt.Errorf("solvers: unknown step rule %q (want unit, armijo, const:C, invsqrt:C, harmonic:C, recursive:A0,T): %w", s, ErrMethod)
 	}
-	return nil, fmt.Errorf("solvers: unknown step rule %q (want unit, armijo, const:C, invsqrt:C, harmonic:C, recursive:A0,T): %w", s, ErrMethod)
+	if err := want(n); err != nil {
+		return nil, err
+	}
+	if err := ValidateStep(r); err != nil {
+		return nil, fmt.Errorf("%w (%w)", err, ErrMethod)
+	}
+	return r, nil
 }
 
 func first(x []float64) float64 {
@@ -111,13 +126,28 @@ type Options struct {
 	Uncertified bool
 }
 
-// ByName returns a named solver (see Catalog) configured by o.
+// ByName returns a named solver (see Catalog) configured by o. Negative,
+// NaN or infinite Gamma, Lambda or Eta and a step rule whose parameters are
+// invalid (ValidateStep) are errors wrapping ErrMethod.
 func ByName(name string, o Options) (BSUM, error) {
 	def := func(v, d float64) float64 {
 		if v == 0 {
 			return d
 		}
 		return v
+	}
+	for _, c := range []struct {
+		name string
+		v    float64
+	}{{"Gamma", o.Gamma}, {"Lambda", o.Lambda}, {"Eta", o.Eta}} {
+		if !(c.v >= 0) || math.IsInf(c.v, 0) {
+			return BSUM{}, fmt.Errorf("solvers: solver %q: %s = %v must be a finite number ≥ 0 (0 takes the default): %w", name, c.name, c.v, ErrMethod)
+		}
+	}
+	if o.Step != nil {
+		if err := ValidateStep(o.Step); err != nil {
+			return BSUM{}, fmt.Errorf("solvers: solver %q: %w (%w)", name, err, ErrMethod)
+		}
 	}
 	var m BSUM
 	name = strings.ToLower(name)

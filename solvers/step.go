@@ -40,6 +40,43 @@ type StepRule interface {
 	Condition8() error
 }
 
+// ErrStepParam is wrapped by errors about a step-size rule whose parameters
+// make no sense for any run (zero, negative, NaN or infinite constants). It
+// is distinct from ErrCondition8, which a valid rule may violate and still
+// run as uncertified.
+var ErrStepParam = errors.New("invalid step-size parameter")
+
+// StepValidator is implemented by step-size rules that can check their
+// parameters. Every rule of this package implements it; ValidateStep calls
+// it, and BSUM.Validate (so Minimize, before the first iteration) calls
+// ValidateStep.
+type StepValidator interface {
+	// Validate returns nil when the rule's parameters are usable and an
+	// error wrapping ErrStepParam otherwise.
+	Validate() error
+}
+
+// ValidateStep checks the parameters of r: nil is refused, and a rule
+// implementing StepValidator is asked. A rule without a Validate method is
+// accepted as it is.
+func ValidateStep(r StepRule) error {
+	if r == nil {
+		return fmt.Errorf("solvers: no step-size rule: %w", ErrStepParam)
+	}
+	if v, ok := r.(StepValidator); ok {
+		return v.Validate()
+	}
+	return nil
+}
+
+// positive checks that x is a finite number > 0.
+func positive(rule, param string, x float64) error {
+	if !(x > 0) || math.IsInf(x, 0) {
+		return fmt.Errorf("solvers: step %s: %s = %v must be a finite number > 0: %w", rule, param, x, ErrStepParam)
+	}
+	return nil
+}
+
 // Constant is α = C for every k. It violates (8) (Σα² = ∞); the seed uses it
 // for its BP-CLR baseline, and convergence for a small constant follows from
 // Razaviyayn et al. (2014) rather than from Lemma 1.
@@ -56,6 +93,9 @@ func (c Constant) Condition8() error {
 	return fmt.Errorf("%s: Σα² diverges and α does not tend to 0: %w", c.Name(), ErrCondition8)
 }
 
+// Validate implements StepValidator: C must be finite and > 0.
+func (c Constant) Validate() error { return positive("const", "C", c.C) }
+
 // Unit is α = 1: the update becomes W_j ← D_j. The seed justifies it for
 // gradient descent (11) and Levenberg-Marquardt (12) by Lemma 2, not by (8).
 type Unit struct{}
@@ -65,6 +105,9 @@ func (Unit) Name() string { return "unit α=1" }
 
 // Alpha implements StepRule.
 func (Unit) Alpha(StepContext) (float64, error) { return 1, nil }
+
+// Validate implements StepValidator: Unit has no parameters.
+func (Unit) Validate() error { return nil }
 
 // Condition8 implements StepRule.
 func (Unit) Condition8() error {
@@ -84,6 +127,9 @@ func (r InvSqrt) Name() string { return fmt.Sprintf("α=%g/√k", r.C) }
 // Alpha implements StepRule.
 func (r InvSqrt) Alpha(s StepContext) (float64, error) { return r.C / math.Sqrt(float64(s.K)), nil }
 
+// Validate implements StepValidator: C must be finite and > 0.
+func (r InvSqrt) Validate() error { return positive("invsqrt", "C", r.C) }
+
 // Condition8 implements StepRule.
 func (r InvSqrt) Condition8() error {
 	return fmt.Errorf("%s: Σα² = C²Σ1/k diverges (the seed's claim that c/√k satisfies (8) is wrong): %w", r.Name(), ErrCondition8)
@@ -98,6 +144,10 @@ func (r Harmonic) Name() string { return fmt.Sprintf("α=%g/(2k)", r.C) }
 
 // Alpha implements StepRule.
 func (r Harmonic) Alpha(s StepContext) (float64, error) { return r.C / (2 * float64(s.K)), nil }
+
+// Validate implements StepValidator: C must be finite and > 0 (C ≥ 2 is
+// valid but violates (8), see Condition8).
+func (r Harmonic) Validate() error { return positive("harmonic", "C", r.C) }
 
 // Condition8 implements StepRule.
 func (r Harmonic) Condition8() error {
@@ -135,6 +185,23 @@ func (r *Recursive) Alpha(s StepContext) (float64, error) {
 		r.cache = append(r.cache, a*(1-r.T*a))
 	}
 	return r.cache[s.K], nil
+}
+
+// Validate implements StepValidator: Alpha0 and T must be finite and > 0
+// with T·Alpha0 < 1, which keeps every α^(k) > 0 (α^(k+1) = α^(k)(1 −
+// Tα^(k)) stays in (0, α^(k)) once 0 < Tα^(k) < 1). Values outside 0 < T <
+// 1, 0 < Alpha0 ≤ 1 are valid but violate (8).
+func (r *Recursive) Validate() error {
+	if err := positive("recursive", "α(0)", r.Alpha0); err != nil {
+		return err
+	}
+	if err := positive("recursive", "T", r.T); err != nil {
+		return err
+	}
+	if !(r.T*r.Alpha0 < 1) {
+		return fmt.Errorf("solvers: step recursive: T·α(0) = %v must be < 1, or α(1) = α(0)(1 − T·α(0)) ≤ 0: %w", r.T*r.Alpha0, ErrStepParam)
+	}
+	return nil
 }
 
 // Condition8 implements StepRule.
@@ -186,6 +253,29 @@ func (a Armijo) Alpha(s StepContext) (float64, error) {
 		alpha *= beta
 	}
 	return 0, nil
+}
+
+// Validate implements StepValidator. Zero fields take their defaults;
+// otherwise Max must be finite and > 0, Beta and Sigma in (0, 1) and
+// MaxTries ≥ 0.
+func (a Armijo) Validate() error {
+	if a.Max != 0 {
+		if err := positive("armijo", "Max", a.Max); err != nil {
+			return err
+		}
+	}
+	for _, c := range []struct {
+		name string
+		v    float64
+	}{{"Beta", a.Beta}, {"Sigma", a.Sigma}} {
+		if c.v != 0 && !(c.v > 0 && c.v < 1) {
+			return fmt.Errorf("solvers: step armijo: %s = %v must be in (0, 1): %w", c.name, c.v, ErrStepParam)
+		}
+	}
+	if a.MaxTries < 0 {
+		return fmt.Errorf("solvers: step armijo: MaxTries = %d must be ≥ 0: %w", a.MaxTries, ErrStepParam)
+	}
+	return nil
 }
 
 // Condition8 implements StepRule: Armijo's rule is the line-search

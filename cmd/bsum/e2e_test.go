@@ -62,7 +62,7 @@ func TestEndToEnd(t *testing.T) {
 			"--iters", "20", "--save", "m.json", "--plot", "c.png", "--history", "h.csv")
 		require.Equal(t, 0, r.code, "stderr: %s", r.stderr)
 		assert.Empty(t, r.stderr, "no progress bar or messages off a terminal")
-		for _, want := range []string{"status:      iteration limit", "iterations:  20", "final f:", "final NMSE:", "wall time:", "certified:   yes", "model:       m.json", "history:     h.csv", "plot:        c.png"} {
+		for _, want := range []string{"status:      iteration limit", "iterations:  20 (20 block updates, J = 4 blocks)", "final f:", "final NMSE:", "wall time:", "certified:   yes", "model:       m.json", "history:     h.csv", "plot:        c.png"} {
 			assert.Contains(t, r.stdout, want)
 		}
 
@@ -70,12 +70,12 @@ func TestEndToEnd(t *testing.T) {
 
 		data, err := os.ReadFile(filepath.Join(work, "h.csv"))
 		require.NoError(t, err)
-		header, rows := readCSV(t, string(data), 1)
+		header, rows := readCSV(t, string(data), 1, 2)
 		assert.Equal(t, historyHeader, header)
 		require.Len(t, rows, 20)
 		for i, row := range rows {
 			assert.Equal(t, float64(i+1), row[0], "k")
-			assert.Positive(t, row[3], "nmse")
+			assert.Positive(t, row[4], "nmse")
 		}
 
 		m, err := models.Load(filepath.Join(work, "m.json"))
@@ -110,15 +110,35 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("bad inputs", func(t *testing.T) {
 		model := trainModel(t, work)
-		for _, tc := range badInputCases(t, t.TempDir(), model) {
+		for _, tc := range exitCases(t, t.TempDir(), model) {
+			if tc.inProcess {
+				continue
+			}
 			t.Run(tc.name, func(t *testing.T) {
 				r := bin.run(t, tc.args...)
 				assert.Equal(t, tc.code, r.code, "stderr: %s", r.stderr)
+				text := r.stderr
+				if tc.code == 0 {
+					text = r.stdout
+				}
 				for _, w := range tc.want {
-					assert.Contains(t, r.stderr, w)
+					assert.Contains(t, text, w)
 				}
 			})
 		}
+	})
+
+	t.Run("architecture too large for memory", func(t *testing.T) {
+		est := estimateMemory([]int{2, 100000000, 1}, false, 4, 4, "lm", false)
+		if avail, ok := memAvailable(); !ok || avail > est.total()/2 {
+			t.Skip("the machine might hold this run")
+		}
+		csvPath := writeFile(t, work, "tiny.csv", "a,b,y\n1,2,3\n2,5,6\n3,7,9\n4,1,2\n")
+		r := bin.run(t, "train", "--data", csvPath, "--target", "y", "--arch", "2-100000000-1")
+		assert.Equal(t, 2, r.code, "stderr: %s", r.stderr)
+		assert.Contains(t, r.stderr, "needs about")
+		assert.Contains(t, r.stderr, "available (MemAvailable")
+		assert.NotContains(t, r.stderr, "out of memory")
 	})
 
 	t.Run("solvers", func(t *testing.T) {

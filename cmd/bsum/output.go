@@ -3,8 +3,11 @@ package main
 import (
 	"bufio"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,15 +17,34 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
-	"github.com/bsum-go/bsum/internal/plotting"
+	"github.com/bsum-go/bsum/plots"
 	"github.com/bsum-go/bsum/solvers"
 )
 
+// createTemp creates a new file in dir named .bsum-*ext with mode 0644
+// (subject to the umask), like os.CreateTemp but readable by others as any
+// file a user writes.
+func createTemp(dir, ext string) (*os.File, error) {
+	var last error
+	for range 100 {
+		name := filepath.Join(dir, ".bsum-"+strconv.FormatUint(rand.Uint64(), 36)+ext)
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil {
+			return f, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return nil, err
+		}
+		last = err
+	}
+	return nil, last
+}
+
 // atomicWrite writes path through a temporary file in the same folder that
 // is renamed over path once complete, so a crash or an error never leaves a
-// half-written file.
+// half-written file. The file gets mode 0644, subject to the umask.
 func atomicWrite(path string, write func(io.Writer) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".bsum-*"+filepath.Ext(path))
+	tmp, err := createTemp(filepath.Dir(path), filepath.Ext(path))
 	if err != nil {
 		return err
 	}
@@ -49,11 +71,12 @@ func atomicWrite(path string, write func(io.Writer) error) (err error) {
 }
 
 // historyHeader names the columns of --history.
-var historyHeader = []string{"k", "blocks", "f", "nmse", "stationarity", "grad_norm", "alpha", "gamma", "batch", "elapsed_seconds"}
+var historyHeader = []string{"k", "blocks", "block_names", "f", "nmse", "stationarity", "grad_norm", "alpha", "gamma", "batch", "elapsed_seconds"}
 
-// writeHistory writes one CSV row per record. blocks are the 1-based
-// indices j of the updated blocks W_j, separated by ';'.
-func writeHistory(w io.Writer, hist []solvers.Record) error {
+// writeHistory writes one CSV row per record. blocks are the indices of the
+// updated blocks as in solvers.Record.Blocks (0-based: 0 is the first block,
+// W1), separated by ';'; block_names are their names.
+func writeHistory(w io.Writer, hist []solvers.Record, names []string) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(historyHeader); err != nil {
 		return err
@@ -61,11 +84,15 @@ func writeHistory(w io.Writer, hist []solvers.Record) error {
 	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	for _, r := range hist {
 		blocks := make([]string, len(r.Blocks))
+		blockNames := make([]string, len(r.Blocks))
 		for i, j := range r.Blocks {
-			blocks[i] = strconv.Itoa(j + 1)
+			blocks[i] = strconv.Itoa(j)
+			if j >= 0 && j < len(names) {
+				blockNames[i] = names[j]
+			}
 		}
 		row := []string{
-			strconv.Itoa(r.K), strings.Join(blocks, ";"), num(r.F), num(r.NormMSE),
+			strconv.Itoa(r.K), strings.Join(blocks, ";"), strings.Join(blockNames, ";"), num(r.F), num(r.NormMSE),
 			num(r.Stationarity), num(r.GradNorm), num(r.Alpha), num(r.Gamma),
 			strconv.Itoa(r.Batch), num(r.Elapsed.Seconds()),
 		}
@@ -84,25 +111,33 @@ func savePlot(path string, f *trainFlags, s *trainSetup, hist []solvers.Record) 
 	for i, r := range hist {
 		x[i], y[i] = float64(r.K), r.NormMSE
 	}
-	fig := plotting.Figure{
+	fig := plots.Figure{
 		Title:  fmt.Sprintf("%s on %s", s.method, f.data),
 		XLabel: "iteration k",
 		YLabel: "normalised MSE",
 		LogY:   true,
-		Series: []plotting.Series{{Name: strings.ToLower(f.solver), X: x, Y: y}},
+		Series: []plots.Series{{Name: strings.ToLower(f.solver), X: x, Y: y}},
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".bsum-*"+filepath.Ext(path))
+	format, err := plots.FormatOf(path)
+	if err != nil {
+		return err
+	}
+	tmp, err := createTemp(filepath.Dir(path), filepath.Ext(path))
 	if err != nil {
 		return err
 	}
 	name := tmp.Name()
-	tmp.Close()
 	defer func() {
 		if err != nil {
+			tmp.Close()
 			os.Remove(name)
 		}
 	}()
-	if err = fig.SavePNG(name, 6, 4); err != nil {
+	// Skipped points (f ≤ 0 or non-finite) are noted in the figure's caption.
+	if _, err = fig.Encode(tmp, format, plots.Options{}); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
 		return err
 	}
 	return os.Rename(name, path)

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
+	"math"
 	"strconv"
 	"strings"
 
@@ -16,81 +16,126 @@ import (
 	"github.com/bsum-go/bsum/models/dataset"
 )
 
+// predictFlags are the flags of bsum predict.
+type predictFlags struct {
+	model, data, out string
+	keep             string
+}
+
 func newPredictCmd() *cobra.Command {
-	var modelPath, dataPath, outPath string
+	var f predictFlags
 	cmd := &cobra.Command{
-		Use:   "predict --model model.json --data FILE.csv [--out preds.csv]",
+		Use:   "predict --model model.json --data FILE.csv [--out preds.csv] [--keep id,name]",
 		Short: "Predict with a trained model",
 		Long: `Predict the target of every row of the CSV file --data with a model saved by
 'bsum train --save'. The file needs the model's feature columns; other columns
-(the target included) are ignored. Predictions are in the target's original
-units, written as CSV with a header naming the target, to standard output or
-to --out.`,
-		Example: `  bsum predict --model model.json --data new.csv --out preds.csv`,
-		Args:    cobra.NoArgs,
+(the target included) are ignored unless --keep copies them to the output.
+Predictions are in the target's original units, written as CSV with a header
+naming the target, to standard output or to --out.
+
+A prediction that is not a finite number (an overflow, for inputs far outside
+the training data) is never printed: predict exits with 1 naming the first
+such row.`,
+		Example: `  bsum predict --model model.json --data new.csv --out preds.csv
+  bsum predict --model model.json --data new.csv --keep id,name`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return predict(cmd, modelPath, dataPath, outPath)
+			return predict(cmd, &f)
 		},
 	}
 	fl := cmd.Flags()
 	fl.SortFlags = false
-	fl.StringVar(&modelPath, "model", "", "model file written by 'bsum train --save' (required)")
-	fl.StringVar(&dataPath, "data", "", "CSV file with the model's feature columns, - for standard input, or bodyfat (required)")
-	fl.StringVar(&outPath, "out", "", "write the predictions to this file instead of standard output")
+	fl.StringVar(&f.model, "model", "", "model `FILE` written by 'bsum train --save' (required)")
+	fl.StringVar(&f.data, "data", "", "CSV `FILE` with the model's feature columns, - for standard input, or bodyfat (required)")
+	fl.StringVar(&f.out, "out", "", "write the predictions to `FILE` instead of standard output")
+	fl.StringVar(&f.keep, "keep", "", "copy these columns of --data (comma-separated `LIST`, any content) to the output, before the predictions")
 	return cmd
 }
 
-func predict(cmd *cobra.Command, modelPath, dataPath, outPath string) error {
-	if modelPath == "" {
+func predict(cmd *cobra.Command, f *predictFlags) error {
+	if f.model == "" {
 		return usageErrorf("missing --model: give a model file written by 'bsum train --save'")
 	}
-	if dataPath == "" {
+	if f.data == "" {
 		return usageErrorf("missing --data: give a CSV file with the model's feature columns")
 	}
-	m, err := models.Load(modelPath)
+	keep, err := parseList("--keep", f.keep)
+	if err != nil {
+		return err
+	}
+	toFile := f.out != "" && f.out != "-"
+	if toFile {
+		if err := checkWritable("--out", f.out); err != nil {
+			return err
+		}
+	}
+	m, err := models.Load(f.model)
 	switch {
 	case errors.Is(err, models.ErrModelFile):
-		return failure(fmt.Errorf("%w; retrain and save the model with 'bsum train --save'", err))
+		return badData(fmt.Errorf("%w; retrain and save the model with 'bsum train --save'", err))
 	case errors.Is(err, fs.ErrNotExist):
-		return failure(fmt.Errorf("--model %s: file not found (%w)", modelPath, err))
+		return usageErrorf("--model %s: file not found", f.model)
 	case err != nil:
-		return failure(err)
+		return badData(err)
 	}
 	if m.Scaler == nil {
-		return failure(fmt.Errorf("%s has no data scaler, so its inputs and outputs cannot be mapped to data units; save it with 'bsum train --save'", modelPath))
+		return badData(fmt.Errorf("%s has no data scaler, so its inputs and outputs cannot be mapped to data units; save it with 'bsum train --save'", f.model))
 	}
-	tab, err := loadTable(dataPath, cmd.InOrStdin(), m.Scaler.FeatureNames)
+	src, err := readSource(f.data, cmd.InOrStdin())
+	if err != nil {
+		return err
+	}
+	tab, err := src.table(m.Scaler.FeatureNames)
 	if errors.Is(err, dataset.ErrUnknownColumn) {
-		return failure(fmt.Errorf("%w; the model needs the columns %s", err, strings.Join(m.Scaler.FeatureNames, ", ")))
+		return badData(fmt.Errorf("%w; the model needs the columns %s", err, strings.Join(m.Scaler.FeatureNames, ", ")))
 	}
 	if err != nil {
-		return failure(dataError(dataPath, err))
+		return badData(err)
+	}
+	var kept [][]string
+	if len(keep) > 0 {
+		if kept, err = src.keepColumns(keep); err != nil {
+			return err
+		}
 	}
 	pred, n, err := m.PredictTable(tab)
 	if err != nil {
 		if errors.Is(err, dataset.ErrUnknownColumn) {
-			return failure(fmt.Errorf("%w; the model needs the columns %s", err, strings.Join(m.Scaler.FeatureNames, ", ")))
+			return badData(fmt.Errorf("%w; the model needs the columns %s", err, strings.Join(m.Scaler.FeatureNames, ", ")))
 		}
 		return failure(err)
 	}
+	if len(keep) > 0 && len(kept) != n {
+		return failure(fmt.Errorf("--keep: read %d rows of %s but predicted %d", len(kept), src.name, n))
+	}
+	if ctx := cmd.Context(); ctx != nil && ctx.Err() != nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "bsum: interrupted; no predictions written")
+		return errReported{exitInterrupted}
+	}
 	out := m.Net().Out()
-	header := make([]string, out)
-	for i := range header {
+	if err := checkFinite(pred, out, n, src); err != nil {
+		return failure(err)
+	}
+	header := append([]string(nil), keep...)
+	for i := 0; i < out; i++ {
+		name := "prediction_" + strconv.Itoa(i+1)
 		if i < len(m.Scaler.TargetNames) && m.Scaler.TargetNames[i] != "" {
-			header[i] = m.Scaler.TargetNames[i]
-		} else {
-			header[i] = "prediction_" + strconv.Itoa(i+1)
+			name = m.Scaler.TargetNames[i]
 		}
+		header = append(header, name)
 	}
 	write := func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		if err := cw.Write(header); err != nil {
 			return err
 		}
-		row := make([]string, out)
+		row := make([]string, len(header))
 		for r := 0; r < n; r++ {
-			for i := range row {
-				row[i] = strconv.FormatFloat(pred[i*n+r], 'g', -1, 64)
+			if kept != nil {
+				copy(row, kept[r])
+			}
+			for i := 0; i < out; i++ {
+				row[len(keep)+i] = strconv.FormatFloat(pred[i*n+r], 'g', -1, 64)
 			}
 			if err := cw.Write(row); err != nil {
 				return err
@@ -99,18 +144,47 @@ func predict(cmd *cobra.Command, modelPath, dataPath, outPath string) error {
 		cw.Flush()
 		return cw.Error()
 	}
-	if outPath == "" || outPath == "-" {
+	if !toFile {
 		if err := write(cmd.OutOrStdout()); err != nil {
 			return failure(fmt.Errorf("writing the predictions: %w", err))
 		}
 		return nil
 	}
-	if st, err := os.Stat(outPath); err == nil && st.IsDir() {
-		return usageErrorf("--out %s is a folder; give a file name", outPath)
-	}
-	if err := atomicWrite(outPath, write); err != nil {
+	if err := atomicWrite(f.out, write); err != nil {
 		return failure(fmt.Errorf("writing the predictions: %w", err))
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "bsum: wrote %d predictions to %s\n", n, outPath)
+	fmt.Fprintf(cmd.ErrOrStderr(), "bsum: wrote %d predictions to %s\n", n, f.out)
 	return nil
+}
+
+// checkFinite returns an error naming the first data row (1-based, the
+// header not counted, with its line in the file) with a NaN or infinite
+// prediction, and how many rows have one. pred holds out rows of n
+// predictions.
+func checkFinite(pred []float64, out, n int, src *source) error {
+	first, count := -1, 0
+	for r := 0; r < n; r++ {
+		for i := 0; i < out; i++ {
+			if v := pred[i*n+r]; math.IsNaN(v) || math.IsInf(v, 0) {
+				if first < 0 {
+					first = r
+				}
+				count++
+				break
+			}
+		}
+	}
+	if first < 0 {
+		return nil
+	}
+	vals := make([]string, out)
+	for i := range vals {
+		vals[i] = strconv.FormatFloat(pred[i*n+first], 'g', -1, 64)
+	}
+	where := src.name
+	if line := src.lineOfRow(first); line > 0 {
+		where += ":" + strconv.Itoa(line)
+	}
+	return fmt.Errorf("%s: data row %d: the prediction is %s, not a finite number (%d of %d rows); its inputs are probably far outside the training data, or the model's weights overflow; nothing was written",
+		where, first+1, strings.Join(vals, ", "), count, n)
 }

@@ -25,6 +25,9 @@ const (
 type exitError struct {
 	code int
 	err  error
+	// data marks bad input data (exit code 2) rather than a bad command
+	// line: no "Run --help" hint is printed.
+	data bool
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
@@ -37,6 +40,10 @@ func usageErrorf(format string, args ...any) error {
 
 // usage marks err as a usage error (exit code 2).
 func usage(err error) error { return &exitError{code: exitUsage, err: err} }
+
+// badData marks err as bad input data (exit code 2, like a usage error,
+// but without the hint to read --help).
+func badData(err error) error { return &exitError{code: exitUsage, err: err, data: true} }
 
 // failure marks err as a runtime failure (exit code 1).
 func failure(err error) error { return &exitError{code: exitFailure, err: err} }
@@ -78,7 +85,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		code = ee.code
 	}
 	fmt.Fprintf(stderr, "bsum: %v\n", err)
-	if code == exitUsage && cmd != nil {
+	if code == exitUsage && cmd != nil && (ee == nil || !ee.data) {
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
 	return code
@@ -92,7 +99,16 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 Upper-bound Minimization (Ghauch et al., "A Unified Framework for Training
 Neural Networks"), and predicts with the trained models.
 
-Exit codes: 0 success, 1 runtime failure, 2 usage error, 130 interrupted.`,
+Exit codes, the same for every command:
+  0    success
+  2    bad invocation or bad input data, found before any work: an unknown or
+       malformed flag or value, a missing or unreadable --data or --model file,
+       CSV content that is not numeric, ragged or constant, an invalid model
+       file, an --arch that does not fit the data or the machine's memory, an
+       output folder that cannot be written
+  1    the run itself failed: training diverged (NaN or Inf), a prediction is
+       not a finite number, an output file could not be written at the end
+  130  interrupted (Ctrl-C or SIGTERM); train still saves the weights reached`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cmd.SetOut(stderr)
@@ -108,6 +124,7 @@ Exit codes: 0 success, 1 runtime failure, 2 usage error, 130 interrupted.`,
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage(err) })
 	root.AddCommand(newTrainCmd(), newPredictCmd(), newSolversCmd(), newVersionCmd())
+	root.AddCommand(newExportCmd())
 	return root
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -22,6 +21,7 @@ import (
 	"github.com/bsum-go/bsum/models"
 	"github.com/bsum-go/bsum/models/dataset"
 	"github.com/bsum-go/bsum/solvers"
+	"github.com/bsum-go/bsum/surrogate"
 )
 
 // bodyFatName is the --data value that selects the embedded data set.
@@ -31,18 +31,20 @@ const bodyFatName = "bodyfat"
 type trainFlags struct {
 	data, target  string
 	features      []string
+	featuresFlag  string
 	kind, arch    string
 	activation    string
 	output        string
 	bias          bool
 	loss          string
 	lossParams    []float64
+	lossParamFlag string
 	solver, step  string
 	gamma, lambda float64
 	eta           float64
 	blocks, batch string
 	uncertified   bool
-	iters         int
+	iters, sweeps int
 	tol           float64
 	budget        time.Duration
 	seed          uint64
@@ -61,21 +63,35 @@ func newTrainCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train --data FILE.csv|bodyfat --target COLUMN --arch SIZES [flags]",
 		Short: "Train a network on a CSV file with a BSUM solver",
-		Long: `Train a network on the numeric CSV file --data (or, with --data bodyfat, on the
+		Long: `Train a network on the CSV file --data (or, with --data bodyfat, on the
 embedded BodyFat data set) to predict the column --target from the --features
-columns (default: every other column; for bodyfat its 13 body measurements).
+columns. Without --features every column but the target is a feature and must
+be numeric; a text column (an id, a name) is refused with the list of numeric
+columns and the --features that selects them. With --features the other
+columns may hold anything.
 
-Features are standardised; the target is min-max scaled into the range of the
-output activation ([0,1] for logistic, [-1,1] for tanh, unchanged otherwise).
+Features are standardised. The target is min-max scaled into the range of the
+output activation ([0,1] for logistic, [-1,1] for tanh), standardised for an
+identity output (and deep-linear networks), and left unchanged otherwise;
+predict maps predictions back to the target's units. A constant target is
+refused.
+
 --arch lists the layer sizes: the first must be the number of features and the
-last the number of targets (1). Solvers, step rules and block rules are listed
-by 'bsum solvers'.
+last the number of targets (1). The run is refused before any allocation if
+its estimated memory exceeds what the machine has available. --iters counts
+block updates (one per iteration of Algorithm 1, or J per iteration with
+--blocks jacobi); --sweeps N runs N×J block updates, J being the number of
+blocks. Solvers, step rules and block rules are listed by 'bsum solvers'.
 
-Ctrl-C stops the run cleanly; the model reached so far is saved with --save
-and the exit code is 130.`,
+Output folders are checked for writability before training. Ctrl-C stops the
+run cleanly; the model reached so far is saved with --save and the exit code
+is 130. If --save cannot be written at the end, the model goes to a
+bsum-model-*.json file in the working directory, whose name is printed.
+"certified: yes" means the run ended normally with a method the paper's
+convergence theory covers; a failed or interrupted run is never certified.`,
 		Example: `  bsum train --data bodyfat --arch 13-10-10-10-1 --solver lm --iters 500 --save model.json
-  bsum train --data houses.csv --target price --features area,rooms --arch 2-8-1 \
-      --activation tanh --output-activation identity --bias --solver bp --step harmonic:1`,
+  bsum train --data examples/houses/houses.csv --target price --features area,rooms --arch 2-8-1 \
+      --activation tanh --output-activation identity --bias --solver bp --step harmonic:1 --sweeps 250`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return train(cmd.Context(), cmd, &f)
@@ -83,44 +99,50 @@ and the exit code is 130.`,
 	}
 	fl := cmd.Flags()
 	fl.SortFlags = false
-	fl.StringVar(&f.data, "data", "", "training data: a CSV file with a header row, - for standard input, or bodyfat for the embedded data set (required)")
-	fl.StringVar(&f.target, "target", "", "target column (required, except for --data bodyfat)")
-	fl.StringSliceVar(&f.features, "features", nil, "feature columns, comma-separated (default: every column but the target)")
-	fl.StringVar(&f.kind, "kind", models.KindMLP, "network kind: mlp, deep-linear or conv")
-	fl.StringVar(&f.arch, "arch", "", "layer sizes d0-d1-…-dJ, e.g. 13-10-10-10-1 (default for bodyfat: 13-10-10-10-1)")
-	fl.StringVar(&f.activation, "activation", "logistic", "hidden activation, with optional parameters as name:a (e.g. leakyrelu:0.1)")
-	fl.StringVar(&f.output, "output-activation", "", "output activation (default: --activation)")
+	fl.StringVar(&f.data, "data", "", "training data: a CSV `FILE` with a header row, - for standard input, or bodyfat for the embedded data set (required)")
+	fl.StringVar(&f.target, "target", "", "target `COLUMN` (required, except for --data bodyfat)")
+	fl.StringVar(&f.featuresFlag, "features", "", "feature columns, comma-separated `LIST` (default: every column but the target; all must then be numeric)")
+	fl.StringVar(&f.kind, "kind", models.KindMLP, "network `KIND`: mlp, deep-linear or conv")
+	fl.StringVar(&f.arch, "arch", "", "layer `SIZES` d0-d1-…-dJ, e.g. 13-10-10-10-1 (default for bodyfat: 13-10-10-10-1)")
+	fl.StringVar(&f.activation, "activation", "logistic", "hidden activation `NAME`, with optional parameters as name:a (e.g. leakyrelu:0.1)")
+	fl.StringVar(&f.output, "output-activation", "", "output activation `NAME` (default: --activation)")
 	fl.BoolVar(&f.bias, "bias", false, "add a bias to every layer")
-	fl.StringVar(&f.loss, "loss", losses.NameL2, "loss: "+strings.Join(losses.Names(), ", "))
-	fl.Float64SliceVar(&f.lossParams, "loss-param", nil, "loss parameter c (exponential, squared-hinge)")
-	fl.StringVar(&f.solver, "solver", "lm", "solver: "+strings.Join(catalogNames("solver"), ", "))
-	fl.StringVar(&f.step, "step", "", "step-size rule, e.g. harmonic:1, recursive:1,0.99, armijo (default: the solver's)")
+	fl.StringVar(&f.loss, "loss", losses.NameL2, "loss `NAME`: "+strings.Join(losses.Names(), ", "))
+	fl.StringVar(&f.lossParamFlag, "loss-param", "", "loss parameter `C` (exponential, squared-hinge)")
+	fl.StringVar(&f.solver, "solver", "lm", "solver `NAME`: "+strings.Join(catalogNames("solver"), ", "))
+	fl.StringVar(&f.step, "step", "", "step-size `RULE`, e.g. harmonic:1, recursive:1,0.99, armijo (default: the solver's)")
 	fl.BoolVar(&f.uncertified, "uncertified", false, "run a step rule that violates the paper's condition (8) anyway")
-	fl.Float64Var(&f.gamma, "gamma", 0, "γ of gd and proxl1 (0: default 1)")
-	fl.Float64Var(&f.lambda, "lambda", 0, "λ of proxl1 (0: default 1e-3)")
-	fl.Float64Var(&f.eta, "eta", 0, "rate of adagrad (0: default 0.1)")
-	fl.StringVar(&f.blocks, "blocks", "cyclic", "block rule: "+strings.Join(catalogNames("blocks"), ", "))
-	fl.StringVar(&f.batch, "batch", "0", "batch size: 0 for the full data set, B for B random samples, or growing for B=min(k,N)")
-	fl.IntVar(&f.iters, "iters", 500, "maximum number of iterations")
-	fl.Float64Var(&f.tol, "tol", 0, "stop once every block's ‖D_j − W_j‖ ≤ tol (0: never)")
-	fl.DurationVar(&f.budget, "time", 0, "stop after this wall time, e.g. 30s (0: no limit)")
-	fl.Uint64Var(&f.seed, "seed", 1, "seed of the initial weights, batches and random blocks")
-	fl.Float64Var(&f.tikhonov, "tikhonov", 0, "λ of a Tikhonov term λ‖W_j‖² on every block")
-	fl.Float64Var(&f.l1, "l1", 0, "λ of an L1 term λ‖W_j‖₁ on every block")
-	fl.StringVar(&f.plot, "plot", "", "write a plot of the normalised MSE per iteration (PNG)")
-	fl.StringVar(&f.history, "history", "", "write every iteration as CSV")
-	fl.StringVar(&f.save, "save", "", "write the trained model as JSON")
+	fl.Float64Var(&f.gamma, "gamma", 0, "`γ` of gd and proxl1 (0: default 1)")
+	fl.Float64Var(&f.lambda, "lambda", 0, "`λ` of proxl1 (0: default 1e-3)")
+	fl.Float64Var(&f.eta, "eta", 0, "`rate` of adagrad (0: default 0.1)")
+	fl.StringVar(&f.blocks, "blocks", "cyclic", "block `RULE`: "+strings.Join(catalogNames("blocks"), ", "))
+	fl.StringVar(&f.batch, "batch", "0", "batch `SIZE`: 0 for the full data set, B for B random samples, or growing for B=min(k,N)")
+	fl.IntVar(&f.iters, "iters", 500, "maximum number of block updates `N` (one iteration of Algorithm 1 updates one block; with --blocks jacobi it updates all J blocks, so N/J iterations, rounded down, at least 1)")
+	fl.IntVar(&f.sweeps, "sweeps", 0, "maximum number of sweeps `N`: N×J block updates, J = number of blocks (replaces --iters)")
+	fl.Float64Var(&f.tol, "tol", 0, "stop once every block's ‖D_j − W_j‖ ≤ `tol` (0: never)")
+	fl.DurationVar(&f.budget, "time", 0, "stop after this wall `TIME`, e.g. 30s (0: no limit)")
+	fl.Uint64Var(&f.seed, "seed", 1, "`seed` of the initial weights, batches and random blocks")
+	fl.Float64Var(&f.tikhonov, "tikhonov", 0, "`λ` of a Tikhonov term λ‖W_j‖² on every block")
+	fl.Float64Var(&f.l1, "l1", 0, "`λ` of an L1 term λ‖W_j‖₁ on every block")
+	fl.StringVar(&f.plot, "plot", "", "write a plot of the normalised MSE per iteration to `FILE` (PNG)")
+	fl.StringVar(&f.history, "history", "", "write every iteration as CSV to `FILE`")
+	fl.StringVar(&f.save, "save", "", "write the trained model as JSON to `FILE`")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	return cmd
 }
 
 // trainSetup is everything a run needs, resolved from the flags and data.
 type trainSetup struct {
-	spec    models.Spec
-	net     *graph.Net
-	set     *dataset.Set
-	method  solvers.BSUM
-	outName string // canonical output activation name
+	spec     models.Spec
+	net      *graph.Net
+	set      *dataset.Set
+	method   solvers.BSUM
+	outName  string // canonical output activation name
+	maxIter  int    // iterations of Algorithm 1 (Settings.MaxIter)
+	updates  int    // block updates those iterations make at most
+	nBlocks  int    // J
+	solver   string // the --solver name, lower case
+	saveNote string // set when the model went to a fallback file
 }
 
 func train(ctx context.Context, cmd *cobra.Command, f *trainFlags) error {
@@ -134,9 +156,9 @@ func train(ctx context.Context, cmd *cobra.Command, f *trainFlags) error {
 		return errReported{exitInterrupted}
 	}
 
-	bar := newProgress(stderr, f.iters, f.quiet)
+	bar := newProgress(stderr, setup.maxIter, f.quiet)
 	settings := solvers.Settings{
-		MaxIter:         f.iters,
+		MaxIter:         setup.maxIter,
 		StationarityTol: f.tol,
 		TimeBudget:      f.budget,
 		Seed:            f.seed,
@@ -161,7 +183,7 @@ func train(ctx context.Context, cmd *cobra.Command, f *trainFlags) error {
 		if runErr == nil {
 			runErr = errors.New("training failed")
 		}
-		fmt.Fprintf(stderr, "bsum: training failed: %v\n", runErr)
+		fmt.Fprintf(stderr, "bsum: training failed: %v\n", explainRunError(setup, f, runErr))
 	}
 	if interrupted {
 		fmt.Fprintf(stderr, "bsum: interrupted after %d iterations\n", res.Last().K)
@@ -171,6 +193,9 @@ func train(ctx context.Context, cmd *cobra.Command, f *trainFlags) error {
 	printSummary(stdout, f, setup, res, written)
 	if writeErr != nil {
 		fmt.Fprintf(stderr, "bsum: %v\n", writeErr)
+	}
+	if setup.saveNote != "" {
+		fmt.Fprintf(stderr, "bsum: %s\n", setup.saveNote)
 	}
 	if f.save != "" && slices.Contains(written, f.save) {
 		switch {
@@ -189,8 +214,34 @@ func train(ctx context.Context, cmd *cobra.Command, f *trainFlags) error {
 	return nil
 }
 
+// explainRunError rewrites library errors whose fix is a flag of this
+// command.
+func explainRunError(s *trainSetup, f *trainFlags, err error) error {
+	if s.solver == "exact-bcd" && errors.Is(err, surrogate.ErrNotCertified) {
+		switch {
+		case f.tikhonov == 0 && strings.Contains(err.Error(), "Tikhonov"):
+			return fmt.Errorf("exact-bcd minimises each block exactly, which needs a strongly convex block: add a Tikhonov term, e.g. --tikhonov 1e-6 (%s)", runWhere(err))
+		case s.spec.Kind != models.KindDeepLinear:
+			return fmt.Errorf("%w; exact-bcd needs blocks that the paper certifies convex: use --kind deep-linear with --tikhonov, or another --solver (e.g. lm)", err)
+		}
+	}
+	return err
+}
+
+// runWhere extracts "iteration k, block "W"" from a solvers error, or
+// returns the whole message.
+func runWhere(err error) string {
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "solvers: ")
+	if i := strings.Index(msg, ": "); i > 0 && strings.HasPrefix(msg, "iteration ") {
+		return msg[:i]
+	}
+	return msg
+}
+
 // prepareTrain checks the flags, loads the data and builds the network and
-// the solver. Flag problems are usage errors; data problems failures.
+// the solver. Bad flags and bad data are usage errors (exit 2), found before
+// anything is allocated for training.
 func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 	stderr := cmd.ErrOrStderr()
 	// Flags that need no data first, so that typos fail fast.
@@ -204,19 +255,27 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 		}
 		f.target = dataset.BodyFatTarget
 	}
+	f.target = strings.TrimSpace(f.target)
+	features, err := parseList("--features", f.featuresFlag)
+	if err != nil {
+		return nil, err
+	}
+	f.features = features
 	if len(f.features) == 0 && bodyfat && f.target == dataset.BodyFatTarget {
 		f.features = dataset.BodyFatFeatures()
 	}
-	for i, name := range f.features {
-		f.features[i] = strings.TrimSpace(name)
+	if slices.Contains(f.features, f.target) {
+		return nil, usageErrorf("--features %s names the target %q; list only the input columns", f.featuresFlag, f.target)
+	}
+	if f.lossParams, err = parseFloats("--loss-param", f.lossParamFlag); err != nil {
+		return nil, err
 	}
 	if f.arch == "" && bodyfat {
 		f.arch = "13-10-10-10-1"
 	}
 	var sizes []int
 	if f.arch != "" {
-		var err error
-		if sizes, err = models.ParseSizes(f.arch); err != nil {
+		if sizes, err = parseArch(f.arch); err != nil {
 			return nil, usageErrorf("--arch: %w", err)
 		}
 	}
@@ -249,6 +308,12 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 			return nil, usageErrorf("%s must be a finite number ≥ 0, got %v", c.name, c.v)
 		}
 	}
+	if cmd.Flags().Changed("iters") && cmd.Flags().Changed("sweeps") {
+		return nil, usageErrorf("--iters and --sweeps both set the length of the run; give one")
+	}
+	if cmd.Flags().Changed("sweeps") && f.sweeps < 1 {
+		return nil, usageErrorf("--sweeps must be at least 1, got %d", f.sweeps)
+	}
 	if f.iters < 1 {
 		return nil, usageErrorf("--iters must be at least 1, got %d", f.iters)
 	}
@@ -264,13 +329,17 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 	}
 
 	// The data.
+	src, err := readSource(f.data, cmd.InOrStdin())
+	if err != nil {
+		return nil, err
+	}
 	var columns []string // with --features, other columns need not be numeric
 	if len(f.features) > 0 {
 		columns = append(append(columns, f.features...), f.target)
 	}
-	tab, err := loadTable(f.data, cmd.InOrStdin(), columns)
+	tab, err := src.table(columns)
 	if err != nil {
-		return nil, failure(dataError(f.data, err))
+		return nil, badData(dataProblem(src, f, err))
 	}
 	cfg := dataset.Config{Features: f.features, Targets: []string{f.target}}
 	switch out.Name() {
@@ -278,6 +347,8 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 		cfg.Target, cfg.Range = dataset.TargetMinMax, dataset.RangeLogistic
 	case "tanh":
 		cfg.Target, cfg.Range = dataset.TargetMinMax, dataset.RangeTanh
+	case "identity":
+		cfg.Target = dataset.TargetStandard
 	default:
 		cfg.Target = dataset.TargetIdentity
 	}
@@ -286,7 +357,10 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 		if errors.Is(err, dataset.ErrUnknownColumn) || errors.Is(err, dataset.ErrDuplicateColumn) || errors.Is(err, dataset.ErrNoColumns) {
 			return nil, usageErrorf("%w (columns of %s: %s)", err, tab.Name, strings.Join(tab.Columns, ", "))
 		}
-		return nil, failure(err)
+		if errors.Is(err, dataset.ErrConstantColumn) && strings.Contains(err.Error(), strconv.Quote(f.target)) {
+			return nil, badData(fmt.Errorf("%w: the target takes a single value, so there is nothing to learn (and the normalised MSE ‖Y−H‖²/‖Y−mean Y‖² is undefined)", err))
+		}
+		return nil, badData(err)
 	}
 	if sizes == nil {
 		return nil, usageErrorf("missing --arch: give layer sizes from %d (features) to %d (targets), e.g. %d-10-%d", set.In, set.Out, set.In, set.Out)
@@ -303,6 +377,10 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 	}
 	if method.Batches.Size > set.N {
 		return nil, usageErrorf("--batch %d exceeds the %d rows of %s", method.Batches.Size, set.N, tab.Name)
+	}
+	solver := strings.ToLower(strings.TrimSpace(f.solver))
+	if err := checkMemory(estimateMemory(sizes, f.bias, set.N, set.N, solver, method.Blocks == solvers.Jacobi)); err != nil {
+		return nil, err
 	}
 
 	spec := models.Spec{
@@ -322,7 +400,54 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 		return nil, usage(err)
 	}
 	warnIgnored(cmd, stderr, method)
-	return &trainSetup{spec: spec, net: net, set: set, method: method, outName: out.Name()}, nil
+	s := &trainSetup{spec: spec, net: net, set: set, method: method, outName: out.Name(), solver: solver, nBlocks: len(net.Blocks())}
+	s.maxIter, s.updates = runLength(cmd.Flags().Changed("sweeps"), f.iters, f.sweeps, s.nBlocks, method.Blocks == solvers.Jacobi)
+	return s, nil
+}
+
+// runLength converts --iters (block updates) or --sweeps (N×J block
+// updates) into iterations of Algorithm 1: one block update per iteration,
+// or J with the Jacobi rule (then the updates are rounded down to whole
+// iterations, at least one). It returns the iterations and the block
+// updates they make.
+func runLength(sweeps bool, iters, nSweeps, blocks int, jacobi bool) (maxIter, updates int) {
+	updates = iters
+	if sweeps {
+		updates = nSweeps * blocks
+	}
+	if jacobi {
+		maxIter = max(1, updates/blocks)
+		return maxIter, maxIter * blocks
+	}
+	return updates, updates
+}
+
+// dataProblem explains a --data table that could not be read: a
+// non-numeric column without --features gets the list of numeric columns
+// and the --features to use.
+func dataProblem(src *source, f *trainFlags, err error) error {
+	if len(f.features) > 0 || !errors.Is(err, dataset.ErrNotNumeric) {
+		return err
+	}
+	numeric, serr := src.numericColumns()
+	if serr != nil {
+		return err
+	}
+	var feats []string
+	for _, c := range numeric {
+		if c != f.target {
+			feats = append(feats, c)
+		}
+	}
+	hint := "no column is numeric"
+	switch {
+	case len(feats) > 0 && slices.Contains(numeric, f.target):
+		hint = fmt.Sprintf("without --features every column but the target must be numeric; the numeric columns are %s: train on them with --features %s",
+			strings.Join(numeric, ", "), strings.Join(feats, ","))
+	case len(feats) > 0:
+		hint = fmt.Sprintf("the numeric columns are %s, and the target %q is not among them", strings.Join(numeric, ", "), f.target)
+	}
+	return fmt.Errorf("%w; %s", err, hint)
 }
 
 // parseMethod resolves --solver, --step, --blocks, --batch and the solver
@@ -428,34 +553,8 @@ func activationParams(a layers.Activation) []float64 {
 	return nil
 }
 
-// loadTable reads --data: the embedded BodyFat set, standard input or a file.
-// loadTable reads the --data table. With columns, only those are parsed
-// and the file's other columns may hold anything (ids, dates, notes).
-func loadTable(path string, stdin io.Reader, columns []string) (*dataset.Table, error) {
-	switch {
-	case path == bodyFatName:
-		return dataset.BodyFat()
-	case path == "-" && columns != nil:
-		return dataset.ReadCSVColumns(stdin, "<stdin>", columns)
-	case path == "-":
-		return dataset.ReadCSV(stdin, "<stdin>")
-	case columns != nil:
-		return dataset.LoadCSVColumns(path, columns)
-	}
-	return dataset.LoadCSV(path)
-}
-
-// dataError adds a hint to an error opening the --data file; errors about
-// its contents already name the file, line and column.
-func dataError(path string, err error) error {
-	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("--data %s: file not found (%w); give the path of a CSV file, or bodyfat for the embedded data set", path, err)
-	}
-	return err
-}
-
 // checkOutputs checks that the output files can be written where asked,
-// before a long run.
+// before a long run: each folder must exist and accept a new file.
 func checkOutputs(f *trainFlags) error {
 	if f.plot != "" {
 		switch strings.ToLower(filepath.Ext(f.plot)) {
@@ -473,12 +572,8 @@ func checkOutputs(f *trainFlags) error {
 			return usageErrorf("%s and %s both write %s; give them different files", prev, o.flag, o.path)
 		}
 		seen[filepath.Clean(o.path)] = o.flag
-		dir := filepath.Dir(o.path)
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			return usageErrorf("%s %s: folder %s does not exist; create it first", o.flag, o.path, dir)
-		}
-		if st, err := os.Stat(o.path); err == nil && st.IsDir() {
-			return usageErrorf("%s %s is a folder; give a file name", o.flag, o.path)
+		if err := checkWritable(o.flag, o.path); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -490,14 +585,22 @@ func writeTrainOutputs(f *trainFlags, s *trainSetup, res *solvers.Result) ([]str
 	var written []string
 	var errs []error
 	if f.save != "" {
-		if err := saveModel(f, s, res); err != nil {
+		if err := saveModel(f.save, f, s, res); err != nil {
 			errs = append(errs, fmt.Errorf("saving the model: %w", err))
+			// Do not lose the trained weights: try the working directory.
+			name := fmt.Sprintf("bsum-model-%s-%d.json", time.Now().UTC().Format("20060102T150405Z"), os.Getpid())
+			if ferr := saveModel(name, f, s, res); ferr != nil {
+				errs = append(errs, fmt.Errorf("saving the model to the fallback file %s: %w", name, ferr))
+			} else {
+				s.saveNote = fmt.Sprintf("the model could not be written to %s; it was saved to %s instead", f.save, name)
+				written = append(written, name)
+			}
 		} else {
 			written = append(written, f.save)
 		}
 	}
 	if f.history != "" {
-		if err := atomicWrite(f.history, func(w io.Writer) error { return writeHistory(w, res.History) }); err != nil {
+		if err := atomicWrite(f.history, func(w io.Writer) error { return writeHistory(w, res.History, blockNames(s.net)) }); err != nil {
 			errs = append(errs, fmt.Errorf("writing the history: %w", err))
 		} else {
 			written = append(written, f.history)
@@ -513,7 +616,9 @@ func writeTrainOutputs(f *trainFlags, s *trainSetup, res *solvers.Result) ([]str
 	return written, errors.Join(errs...)
 }
 
-func saveModel(f *trainFlags, s *trainSetup, res *solvers.Result) error {
+// saveModel writes the model to path atomically, mode 0644 (subject to the
+// umask).
+func saveModel(path string, f *trainFlags, s *trainSetup, res *solvers.Result) error {
 	m, err := models.NewModel(s.spec, res.Weights, s.set.Scaler)
 	if err != nil {
 		return err
@@ -523,31 +628,63 @@ func saveModel(f *trainFlags, s *trainSetup, res *solvers.Result) error {
 		step = s.method.Step.Name()
 	}
 	m.Meta = map[string]string{
-		"solver":     strings.ToLower(f.solver),
-		"method":     s.method.String(),
-		"step":       step,
-		"blocks":     s.method.Blocks.String(),
-		"batches":    s.method.Batches.String(),
-		"iterations": strconv.Itoa(res.Last().K),
-		"status":     res.Status.String(),
-		"certified":  strconv.FormatBool(res.Certified),
-		"f":          strconv.FormatFloat(res.F, 'g', -1, 64),
-		"nmse":       strconv.FormatFloat(res.NormMSE, 'g', -1, 64),
-		"seed":       strconv.FormatUint(f.seed, 10),
-		"data":       f.data,
-		"date":       time.Now().UTC().Format(time.RFC3339),
+		"solver":        s.solver,
+		"method":        s.method.String(),
+		"step":          step,
+		"blocks":        s.method.Blocks.String(),
+		"batches":       s.method.Batches.String(),
+		"iterations":    strconv.Itoa(res.Last().K),
+		"block_updates": strconv.Itoa(blockUpdates(res.History)),
+		"status":        res.Status.String(),
+		"certified":     strconv.FormatBool(certifiedRun(res)),
+		"f":             strconv.FormatFloat(res.F, 'g', -1, 64),
+		"nmse":          strconv.FormatFloat(res.NormMSE, 'g', -1, 64),
+		"seed":          strconv.FormatUint(f.seed, 10),
+		"data":          f.data,
+		"date":          time.Now().UTC().Format(time.RFC3339),
 	}
-	return m.Save(f.save)
+	return atomicWrite(path, m.Write)
 }
 
+// blockUpdates counts the block updates of a history.
+func blockUpdates(hist []solvers.Record) int {
+	n := 0
+	for _, r := range hist {
+		n += len(r.Blocks)
+	}
+	return n
+}
+
+// endedNormally reports whether a run stopped by one of its stop rules
+// (iterations, stationarity, gradient, time) rather than by a failure or an
+// interruption.
+func endedNormally(res *solvers.Result) bool {
+	switch res.Status {
+	case solvers.Failed, solvers.Canceled, solvers.CallbackStop, solvers.NotStopped:
+		return false
+	}
+	return true
+}
+
+// certifiedRun reports whether the run both ended normally and used a
+// method covered by the paper's convergence theory.
+func certifiedRun(res *solvers.Result) bool { return res.Certified && endedNormally(res) }
+
 func printSummary(w io.Writer, f *trainFlags, s *trainSetup, res *solvers.Result, written []string) {
-	cert := "no (the step rule violates the paper's condition (8))"
-	if res.Certified {
+	var cert string
+	switch {
+	case res.Status == solvers.Failed:
+		cert = "no: the run failed, so no convergence guarantee applies to its result"
+	case !endedNormally(res):
+		cert = fmt.Sprintf("no: the run did not finish (%s), so no convergence guarantee applies to its result", res.Status)
+	case res.Certified:
 		cert = "yes (covered by the paper's convergence theory)"
+	default:
+		cert = "no (the step rule violates the paper's condition (8))"
 	}
 	fmt.Fprintf(w, "solver:      %s\n", s.method)
 	fmt.Fprintf(w, "status:      %s\n", res.Status)
-	fmt.Fprintf(w, "iterations:  %d\n", res.Last().K)
+	fmt.Fprintf(w, "iterations:  %d (%d block updates, J = %d blocks)\n", res.Last().K, blockUpdates(res.History), s.nBlocks)
 	fmt.Fprintf(w, "final f:     %.6g\n", res.F)
 	fmt.Fprintf(w, "final NMSE:  %.6g\n", res.NormMSE)
 	fmt.Fprintf(w, "wall time:   %s\n", res.Elapsed.Round(time.Millisecond))
@@ -557,4 +694,17 @@ func printSummary(w io.Writer, f *trainFlags, s *trainSetup, res *solvers.Result
 			fmt.Fprintf(w, "%-12s %s\n", o.label, o.path)
 		}
 	}
+	if f.save != "" && !slices.Contains(written, f.save) && len(written) > 0 && strings.HasPrefix(written[0], "bsum-model-") {
+		fmt.Fprintf(w, "%-12s %s (fallback: %s could not be written)\n", "model:", written[0], f.save)
+	}
+}
+
+// blockNames lists the names of the network's blocks, in index order.
+func blockNames(net *graph.Net) []string {
+	blocks := net.Blocks()
+	names := make([]string, len(blocks))
+	for i, b := range blocks {
+		names[i] = b.Name
+	}
+	return names
 }

@@ -12,10 +12,11 @@ import (
 	"time"
 
 	"github.com/bsum-go/bsum/graph"
-	"github.com/bsum-go/bsum/internal/plotting"
 	"github.com/bsum-go/bsum/models"
 	"github.com/bsum-go/bsum/models/dataset"
+	"github.com/bsum-go/bsum/plots"
 	"github.com/bsum-go/bsum/solvers"
+	"gonum.org/v1/plot/vg"
 )
 
 type config struct {
@@ -158,12 +159,12 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) (*summary,
 	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 		return sum, err
 	}
-	fig := plotting.Figure{Title: title, XLabel: "iteration", YLabel: "normalised training MSE", LogY: true}
+	fig := plots.Figure{Title: title, XLabel: "iteration", YLabel: "normalised training MSE", LogY: true}
 	for _, c := range sum.Curves {
 		if c.Result == nil {
 			continue
 		}
-		s := plotting.Series{Name: c.Name}
+		s := plots.Series{Name: c.Name}
 		for _, r := range c.Result.History {
 			s.X = append(s.X, float64(r.K))
 			s.Y = append(s.Y, r.NormMSE)
@@ -171,7 +172,7 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) (*summary,
 		fig.Series = append(fig.Series, s)
 	}
 	png := filepath.Join(cfg.Out, "figure-"+cfg.Figure+".png")
-	if err := fig.SavePNG(png, 7, 4.5); err != nil {
+	if _, err := fig.Save(png, plots.Options{Width: 7 * vg.Inch, Height: 4.5 * vg.Inch}); err != nil {
 		return sum, err
 	}
 	csvPath := filepath.Join(cfg.Out, "figure-"+cfg.Figure+".csv")

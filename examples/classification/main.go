@@ -40,11 +40,12 @@ import (
 	"time"
 
 	"github.com/bsum-go/bsum/graph"
-	"github.com/bsum-go/bsum/internal/plotting"
 	"github.com/bsum-go/bsum/losses"
 	"github.com/bsum-go/bsum/models"
 	"github.com/bsum-go/bsum/models/dataset"
+	"github.com/bsum-go/bsum/plots"
 	"github.com/bsum-go/bsum/solvers"
+	"gonum.org/v1/plot/vg"
 )
 
 // config holds the example's settings (the command-line flags).
@@ -180,7 +181,7 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 		{losses.NameLogistic, "identity", true},
 		{losses.NameSquaredHinge, "identity", true},
 	}
-	var all plotting.Figure // every curve, for the CSV file
+	var all plots.Figure // every curve, for the CSV file
 	type task struct {
 		name        string
 		train, test *dataset.Set
@@ -193,7 +194,7 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 		{"three-class", train3, test3, []lossCase{{losses.NameSoftmaxCrossEntropy, "identity", false}}, 3, []int{2, cfg.Hidden, 3}},
 	}
 	for _, t := range tasks {
-		fig := plotting.Figure{
+		fig := plots.Figure{
 			Title:  t.name + ": training objective f (log scale)",
 			XLabel: "iteration",
 			YLabel: "f",
@@ -255,7 +256,7 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 				if r.TestAcc, err = accuracy(net, res.Weights, t.test, lc); err != nil {
 					return sum, fmt.Errorf("%s, loss %s, solver %v: held-out accuracy: %w", t.name, lc.loss, mm.m, err)
 				}
-				s := plotting.Series{Name: fmt.Sprintf("%s %s", lc.loss, shortName(mm.m))}
+				s := plots.Series{Name: fmt.Sprintf("%s %s", lc.loss, shortName(mm.m))}
 				prev := r.F0
 				for _, rec := range res.History {
 					s.X = append(s.X, float64(rec.K))
@@ -272,7 +273,7 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 			}
 		}
 		png := filepath.Join(cfg.Out, t.name+".png")
-		if err := fig.SavePNG(png, 8, 5); err != nil {
+		if _, err := fig.Save(png, plots.Options{Width: 8 * vg.Inch, Height: 5 * vg.Inch}); err != nil {
 			return sum, fmt.Errorf("writing the %s plot: %w", t.name, err)
 		}
 		sum.PNGs = append(sum.PNGs, png)

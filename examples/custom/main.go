@@ -47,12 +47,13 @@ import (
 	"gorgonia.org/tensor"
 
 	"github.com/bsum-go/bsum/graph"
-	"github.com/bsum-go/bsum/internal/plotting"
 	"github.com/bsum-go/bsum/layers"
 	"github.com/bsum-go/bsum/losses"
 	"github.com/bsum-go/bsum/models/dataset"
+	"github.com/bsum-go/bsum/plots"
 	"github.com/bsum-go/bsum/solvers"
 	"github.com/bsum-go/bsum/surrogate"
+	"gonum.org/v1/plot/vg"
 )
 
 // config holds the example's settings (the command-line flags).
@@ -250,7 +251,7 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 	fmt.Fprintf(w, "so solvers.ExactBCD() refuses it: %v\n", sum.ExactBCDErr)
 	fmt.Fprintf(w, "LM and BP do not ask for one: their surrogates do not need a convex block.\n\n")
 
-	fig := plotting.Figure{Title: "Residual network on BodyFat: objective f (log scale)", XLabel: "iteration", YLabel: "f", LogY: true}
+	fig := plots.Figure{Title: "Residual network on BodyFat: objective f (log scale)", XLabel: "iteration", YLabel: "f", LogY: true}
 	f0, err := solvers.Objective(net, data, w0)
 	if err != nil {
 		return sum, fmt.Errorf("initial objective: %w", err)
@@ -269,7 +270,7 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 		if r.RMSE, err = rmsePercent(net, res.Weights, set); err != nil {
 			return sum, fmt.Errorf("%s: %w", c.Line, err)
 		}
-		s := plotting.Series{Name: method.String()}
+		s := plots.Series{Name: method.String()}
 		for _, rec := range res.History {
 			r.History = append(r.History, rec.F)
 			s.X = append(s.X, float64(rec.K))
@@ -294,7 +295,7 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 	if err := fig.SaveCSV(sum.CSV); err != nil {
 		return sum, err
 	}
-	if err := fig.SavePNG(sum.PNG, 7, 4.5); err != nil {
+	if _, err := fig.Save(sum.PNG, plots.Options{Width: 7 * vg.Inch, Height: 4.5 * vg.Inch}); err != nil {
 		return sum, fmt.Errorf("writing the plot: %w", err)
 	}
 	fmt.Fprintf(w, "curves: %s, %s\n", sum.CSV, sum.PNG)

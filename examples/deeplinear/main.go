@@ -40,9 +40,10 @@ import (
 	"time"
 
 	"github.com/bsum-go/bsum/graph"
-	"github.com/bsum-go/bsum/internal/plotting"
 	"github.com/bsum-go/bsum/models"
+	"github.com/bsum-go/bsum/plots"
 	"github.com/bsum-go/bsum/solvers"
+	"gonum.org/v1/plot/vg"
 )
 
 // config holds the example's settings (the command-line flags).
@@ -390,11 +391,11 @@ func normalize(v []float64) {
 // writeOutputs writes curves.csv (f per iteration), f.png (f, log y) and
 // gap.png (f − f_best, log y).
 func writeOutputs(cfg config, sum *summary) error {
-	fig := plotting.Figure{Title: "Deep linear network: objective f", XLabel: "iteration", YLabel: "f", LogY: true}
-	gap := plotting.Figure{Title: "Deep linear network: f − f_best", XLabel: "iteration", YLabel: "f − f_best", LogY: true}
+	fig := plots.Figure{Title: "Deep linear network: objective f", XLabel: "iteration", YLabel: "f", LogY: true}
+	gap := plots.Figure{Title: "Deep linear network: f − f_best", XLabel: "iteration", YLabel: "f − f_best", LogY: true}
 	for _, m := range []method{sum.BCD, sum.GD} {
-		s := plotting.Series{Name: m.Name}
-		g := plotting.Series{Name: m.Name}
+		s := plots.Series{Name: m.Name}
+		g := plots.Series{Name: m.Name}
 		for k, f := range m.History {
 			s.X = append(s.X, float64(k+1))
 			s.Y = append(s.Y, f)
@@ -411,10 +412,10 @@ func writeOutputs(cfg config, sum *summary) error {
 		return err
 	}
 	for _, pf := range []struct {
-		fig  plotting.Figure
+		fig  plots.Figure
 		path string
 	}{{fig, sum.PlotF}, {gap, sum.PlotGap}} {
-		if err := pf.fig.SavePNG(pf.path, 7, 4.5); err != nil {
+		if _, err := pf.fig.Save(pf.path, plots.Options{Width: 7 * vg.Inch, Height: 4.5 * vg.Inch}); err != nil {
 			return fmt.Errorf("writing the plot: %w", err)
 		}
 	}

@@ -44,10 +44,11 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/bsum-go/bsum/graph"
-	"github.com/bsum-go/bsum/internal/plotting"
 	"github.com/bsum-go/bsum/layers"
 	"github.com/bsum-go/bsum/losses"
+	"github.com/bsum-go/bsum/plots"
 	"github.com/bsum-go/bsum/solvers"
+	"gonum.org/v1/plot/vg"
 )
 
 // config holds the example's settings (the command-line flags).
@@ -394,9 +395,9 @@ func nmse(net *graph.Net, w graph.Weights, data solvers.Data) (float64, error) {
 
 // writeOutputs writes curves.csv and curves.png (training f, log y).
 func writeOutputs(cfg config, sum *summary) error {
-	fig := plotting.Figure{Title: "Training objective f (log scale)", XLabel: "iteration", YLabel: "f", LogY: true}
+	fig := plots.Figure{Title: "Training objective f (log scale)", XLabel: "iteration", YLabel: "f", LogY: true}
 	for _, r := range sum.Runs {
-		s := plotting.Series{Name: r.Net + " " + r.Solver}
+		s := plots.Series{Name: r.Net + " " + r.Solver}
 		for k, f := range r.History {
 			s.X = append(s.X, float64(k+1))
 			s.Y = append(s.Y, f)
@@ -408,7 +409,7 @@ func writeOutputs(cfg config, sum *summary) error {
 	if err := fig.SaveCSV(sum.CSV); err != nil {
 		return err
 	}
-	if err := fig.SavePNG(sum.PNG, 7, 4.5); err != nil {
+	if _, err := fig.Save(sum.PNG, plots.Options{Width: 7 * vg.Inch, Height: 4.5 * vg.Inch}); err != nil {
 		return fmt.Errorf("writing the plot: %w", err)
 	}
 	return nil
