@@ -36,9 +36,12 @@
 // learning rate falls by ~1/k across epochs; Armijo chooses α per update.
 //
 // After each epoch an observer computes the test accuracy on a program of
-// its own; its time is not counted as training time. The run writes
-// epochs.csv (one row per method, seed and epoch) and accuracy-seconds.png
-// and accuracy-epochs.png to -out.
+// its own; its time is not counted as training time. Epoch 0 is the test
+// accuracy at the starting weights. The run writes epochs.csv (one row per
+// method, seed and epoch: method, seed, epoch, iteration, train_loss — the
+// mean batch objective over the epoch, NaN at epoch 0 — test_accuracy,
+// train_seconds, wall_seconds) and accuracy-seconds.png and
+// accuracy-epochs.png to -out.
 //
 // Usage:
 //

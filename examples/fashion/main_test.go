@@ -88,18 +88,19 @@ func TestRunOnSyntheticData(t *testing.T) {
 	points := 0
 	for _, r := range sum.Rows {
 		require.NoError(t, r.Err, r.Method)
-		require.Len(t, r.Points, cfg.Epochs, r.Method)
+		require.Len(t, r.Points, cfg.Epochs+1, r.Method)
 		points += len(r.Points)
-		for e, p := range r.Points {
+		assert.Zero(t, r.Points[0].Epoch)
+		assert.Zero(t, r.Points[0].Train)
+		assert.Less(t, r.Points[0].TestAcc, 0.5, "%s: the start is not trained", r.Method)
+		for e, p := range r.Points[1:] {
 			assert.GreaterOrEqual(t, p.Epoch, float64(e+1), "%s: point %d ends epoch %d", r.Method, e, e+1)
 			assert.Less(t, p.Epoch, float64(e+1)+float64(cfg.Batch)/240+1e-9, "%s: reported at the first sweep past the boundary", r.Method)
 			assert.Zero(t, p.K%2, "%s: epochs end with a sweep of both blocks", r.Method)
 			assert.LessOrEqual(t, p.Train, p.Wall)
 			assert.True(t, p.TestAcc >= 0 && p.TestAcc <= 1)
 			assert.False(t, math.IsNaN(p.TrainLoss) || math.IsInf(p.TrainLoss, 0))
-			if e > 0 {
-				assert.Greater(t, p.Train, r.Points[e-1].Train)
-			}
+			assert.Greater(t, p.Train, r.Points[e].Train)
 		}
 		if r.Method == "bp-armijo" || r.Method == "lm-small" {
 			assert.GreaterOrEqual(t, r.finalAcc(), 0.9, "%s seed %d learns the easy task", r.Method, r.Seed)
@@ -131,7 +132,8 @@ func TestRunIsReproducible(t *testing.T) {
 		var a [][]float64
 		for _, r := range sum.Rows {
 			var v []float64
-			for _, p := range r.Points {
+			v = append(v, r.Points[0].TestAcc) // the start has no training loss
+			for _, p := range r.Points[1:] {
 				v = append(v, p.TestAcc, p.TrainLoss)
 			}
 			a = append(a, v)
@@ -192,6 +194,7 @@ func TestTimeToAndSecondsPerEpoch(t *testing.T) {
 	assert.InDelta(t, 2.0, r.secondsPerEpoch(), 1e-12)
 	assert.Equal(t, 0.85, r.finalAcc())
 	assert.True(t, math.IsNaN(runRow{}.secondsPerEpoch()))
+	assert.True(t, math.IsNaN(runRow{Points: []epochPoint{{TestAcc: 0.1}}}.secondsPerEpoch()), "only the start")
 }
 
 // A 2-2 linear net with identity weights predicts the larger input: the
@@ -232,6 +235,14 @@ func TestEpochObserver(t *testing.T) {
 	assert.Equal(t, 9*time.Second, o.points[1].Wall)
 	o.Finish(&solvers.Result{History: []solvers.Record{{K: 9, Epoch: 1.5}}, Weights: w})
 	assert.Len(t, o.points, 2, "nothing new to report")
+
+	o0, err := newEpochObserver(net, test, 1, io.Discard)
+	require.NoError(t, err)
+	require.NoError(t, o0.start(graph.Weights{{0, 1, 1, 0}})) // swapped: predictions 1, 0, 1, 0
+	require.Len(t, o0.points, 1)
+	assert.Equal(t, 0.25, o0.points[0].TestAcc, "only sample 2 (label 1) is right")
+	assert.Zero(t, o0.points[0].Epoch)
+	assert.True(t, math.IsNaN(o0.points[0].TrainLoss))
 }
 
 func TestPerBlock(t *testing.T) {
@@ -277,7 +288,7 @@ func TestQuickOnInstalledData(t *testing.T) {
 	require.Len(t, sum.Rows, len(cfg.Methods))
 	for _, r := range sum.Rows {
 		require.NoError(t, r.Err)
-		require.Len(t, r.Points, 1)
+		require.Len(t, r.Points, 2)
 		assert.Greater(t, r.finalAcc(), 0.3, "%s beats chance (0.1) after one epoch of 2,000 images", r.Method)
 	}
 	assert.True(t, strings.Contains(out.String(), "2000 training, 1000 test images"))

@@ -107,7 +107,8 @@ func (c config) spec(in, out int) models.Spec {
 		Bias: true, Loss: "softmax-cross-entropy", Tikhonov: c.Tikhonov}
 }
 
-// epochPoint is the state of a run at the end of an epoch.
+// epochPoint is the state of a run at the end of an epoch (or at the
+// start, epoch 0, with a NaN TrainLoss).
 type epochPoint struct {
 	// Epoch is Record.Epoch of the record that completed the epoch
 	// (samples seen / N, at least the epoch's number).
@@ -136,7 +137,7 @@ type runRow struct {
 
 // secondsPerEpoch is the mean training time per epoch (NaN before one).
 func (r runRow) secondsPerEpoch() float64 {
-	if len(r.Points) == 0 {
+	if len(r.Points) == 0 || r.Points[len(r.Points)-1].Epoch == 0 {
 		return math.NaN()
 	}
 	last := r.Points[len(r.Points)-1]
@@ -215,6 +216,9 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 				return sum, err
 			}
 			fmt.Fprintf(w, "\n%s (seed %d): %s, %s\n", name, seed, m, m.Batches)
+			if err := obs.start(w0); err != nil {
+				return sum, err
+			}
 			s := solvers.Settings{MaxIter: draws * hold, Seed: seed, FullEvalEvery: -1, Observers: []solvers.Observer{obs}}
 			row.Result, row.Err = solvers.Minimize(ctx, net, data, w0, m, s)
 			row.Points = obs.points
@@ -288,6 +292,18 @@ func (o *epochObserver) accuracy(w graph.Weights) (float64, error) {
 		}
 	}
 	return float64(correct) / float64(len(o.labels)), nil
+}
+
+// start records epoch 0: the test accuracy at the starting weights, at
+// time 0 (before the run, so its evaluation is in no run time).
+func (o *epochObserver) start(w0 graph.Weights) error {
+	acc, err := o.accuracy(w0)
+	if err != nil {
+		return fmt.Errorf("test accuracy at the start: %w", err)
+	}
+	o.points = append(o.points, epochPoint{TrainLoss: math.NaN(), TestAcc: acc})
+	_, err = fmt.Fprintf(o.w, "  epoch %5.2f  %-8s %-16s  test accuracy %.4f\n", 0.0, "start", "", acc)
+	return err
 }
 
 // Observe implements solvers.Observer.
