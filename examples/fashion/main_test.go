@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
@@ -292,4 +293,50 @@ func TestQuickOnInstalledData(t *testing.T) {
 		assert.Greater(t, r.finalAcc(), 0.3, "%s beats chance (0.1) after one epoch of 2,000 images", r.Method)
 	}
 	assert.True(t, strings.Contains(out.String(), "2000 training, 1000 test images"))
+}
+
+func TestParseSeeds(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []uint64
+		ok   bool
+	}{
+		{"1", []uint64{1}, true},
+		{"1,2, 3", []uint64{1, 2, 3}, true},
+		{" 7 ,", []uint64{7}, true},
+		{"", nil, false},
+		{",", nil, false},
+		{"1,x", nil, false},
+		{"-1", nil, false},
+	} {
+		got, err := parseSeeds(tc.in)
+		if tc.ok {
+			require.NoError(t, err, tc.in)
+			assert.Equal(t, tc.want, got, tc.in)
+		} else {
+			assert.Error(t, err, tc.in)
+		}
+	}
+}
+
+// FuzzParseSeeds: parsing never panics, and what parses prints back to a
+// list that parses to the same seeds.
+func FuzzParseSeeds(f *testing.F) {
+	for _, s := range []string{"1", "1,2,3", " 4 , 5 ,", "", "x", "18446744073709551616"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		seeds, err := parseSeeds(s)
+		if err != nil {
+			return
+		}
+		require.NotEmpty(t, seeds)
+		parts := make([]string, len(seeds))
+		for i, v := range seeds {
+			parts[i] = fmt.Sprint(v)
+		}
+		again, err := parseSeeds(strings.Join(parts, ","))
+		require.NoError(t, err)
+		assert.Equal(t, seeds, again)
+	})
 }
