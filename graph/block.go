@@ -57,6 +57,11 @@ func WithSet(s Set) BlockOption { return func(b *Block) { b.Set = s } }
 func WithInit(f Initializer) BlockOption { return func(b *Block) { b.Init = f } }
 
 // Weights holds one row-major slice per block, in block order.
+//
+// Weights are plain data, not guarded: do not write them while another
+// goroutine reads them. Functions that take starting weights
+// (solvers.Minimize, solvers.Race) copy them, so one Weights value may start
+// several concurrent runs.
 type Weights [][]float64
 
 // Clone returns a deep copy.

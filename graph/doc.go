@@ -15,6 +15,14 @@
 // size (cached, least recently used first out), and a Program is re-used by
 // rebinding weights and batches, never rebuilt.
 //
+// Concurrency: a Net is a description, safe to share between goroutines. A
+// Program is mutable (memo tables, bound values) and belongs to one goroutine
+// at a time. Net.Program hands every caller the same shared Program per batch
+// size, for sequential use; a run that may overlap others takes exclusive
+// programs from a ProgramCache of its own (Net.NewProgramCache), which draws
+// on a pool of programs released by earlier runs. solvers.Minimize does so,
+// and concurrent runs on one Net equal lone runs bit for bit.
+//
 // Derivatives are symbolic. Gorgonia's own Grad stores derivatives on the
 // nodes and returns stale values when asked to differentiate twice, so this
 // package runs a reverse sweep of its own over Gorgonia's public API

@@ -52,6 +52,11 @@ type BuildFunc func(b *Builder, x *G.Node) (*G.Node, error)
 // Builder hands weight blocks to a BuildFunc. Its errors are sticky: after
 // the first failure every call returns nil and Err reports the failure, so a
 // chain of layer calls needs one check at the end (New performs it).
+//
+// A Builder belongs to the one BuildFunc call it is passed to and is not safe
+// for concurrent use; Net calls BuildFunc afresh (with a fresh Builder and
+// graph) for every Program it compiles, possibly from several goroutines at
+// once, so a BuildFunc must not write shared state.
 type Builder struct {
 	g      *G.ExprGraph
 	batch  int
@@ -152,8 +157,10 @@ func BlockRegularizer(name string, tikhonov, l1 float64) Option {
 	}
 }
 
-// MaxPrograms bounds how many compiled programs (one per batch size) a Net
-// keeps; the least recently used is dropped first. The default is 8.
+// MaxPrograms bounds how many compiled programs (one per batch size) the
+// Net's shared cache (Net.Program) and each ProgramCache keep; the least
+// recently used is dropped first. The Net's pool of idle programs keeps at
+// most twice as many. The default is 8.
 func MaxPrograms(k int) Option {
 	return func(n *Net) error {
 		if k < 1 {
@@ -166,6 +173,14 @@ func MaxPrograms(k int) Option {
 
 // Net is a network f(W) = ℓ(H(X), Y) + Σ_j r_j(W_j) declared as a Gorgonia
 // expression graph. It compiles one Program per batch size on demand.
+//
+// A Net is a description and is safe for concurrent use once New returns:
+// every method may be called from several goroutines at once, and concurrent
+// runs on one Net (solvers.Minimize, solvers.Race) give bitwise the results
+// of lone runs. What is mutable lives elsewhere: a Program belongs to one
+// goroutine at a time, and so does a ProgramCache. The one exception is the
+// shared cache behind Net.Program, whose programs every caller shares (see
+// there).
 type Net struct {
 	build       BuildFunc
 	loss        Loss
@@ -176,8 +191,9 @@ type Net struct {
 	chainOK     bool
 
 	mu    sync.Mutex
-	progs map[int]*Program
-	used  []int // batch sizes, least recently used first
+	progs map[int]*Program // the shared cache of Net.Program
+	used  []int            // its batch sizes, least recently used first
+	idle  []*Program       // released by ProgramCaches, oldest first
 }
 
 // New declares a network with in input features. build is called once at
@@ -308,14 +324,21 @@ func (n *Net) CheckWeights(w Weights) error {
 	return nil
 }
 
-// Program returns the compiled program for batch size batch, compiling it
-// on first use. Programs are cached (see MaxPrograms). A Program is not safe
-// for concurrent use; use NewProgram for a private one.
+// Program returns the Net's shared program for batch size batch, compiling
+// it on first use; the shared cache keeps MaxPrograms of them.
+//
+// The lookup is safe for concurrent use, but the Program it returns is not
+// exclusive: every caller of Net.Program with the same batch size gets the
+// same *Program, and a Program is not safe for concurrent use. Use it from one
+// goroutine at a time (quick evaluations, tests, examples). Anything that may
+// run beside other work on the same Net takes exclusive programs instead: a
+// ProgramCache of its own (NewProgramCache; solvers.Minimize and
+// solvers.Objective do this) or a private NewProgram.
 func (n *Net) Program(batch int) (*Program, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if p, ok := n.progs[batch]; ok {
-		n.touch(batch)
+		n.used = touch(n.used, batch)
 		return p, nil
 	}
 	p, err := n.NewProgram(batch)
@@ -323,20 +346,10 @@ func (n *Net) Program(batch int) (*Program, error) {
 		return nil, err
 	}
 	n.progs[batch] = p
-	n.touch(batch)
+	n.used = touch(n.used, batch)
 	for len(n.used) > n.maxPrograms {
 		delete(n.progs, n.used[0])
 		n.used = n.used[1:]
 	}
 	return p, nil
-}
-
-func (n *Net) touch(batch int) {
-	for i, b := range n.used {
-		if b == batch {
-			n.used = append(n.used[:i], n.used[i+1:]...)
-			break
-		}
-	}
-	n.used = append(n.used, batch)
 }

@@ -30,6 +30,10 @@ func newInput(g *G.ExprGraph, name string, rows, cols int) *input {
 // second-order nodes are added on the first curvature request (HVP,
 // GaussNewton, Hessian, GaussNewtonMatrix), so first-order use never pays
 // for them; an op that cannot be differentiated twice is reported then.
+//
+// A Program is not safe for concurrent use: even its read methods (Objective,
+// Grad, …) write its memo tables. Use each Program from one goroutine at a
+// time; distinct Programs of one Net may run concurrently.
 type Program struct {
 	net   *Net
 	batch int
@@ -63,7 +67,8 @@ type Program struct {
 	build *deferred // second-order nodes are built on first use
 }
 
-// NewProgram compiles a private program for batch size batch (not cached).
+// NewProgram compiles a private program for batch size batch (not cached):
+// it belongs to the caller alone. NewProgram is safe for concurrent use.
 func (n *Net) NewProgram(batch int) (*Program, error) {
 	if batch <= 0 {
 		return nil, fmt.Errorf("graph: batch size %d: %w", batch, ErrArgument)

@@ -18,9 +18,13 @@
 // Gauss-Newton products, so every loss is built from operations whose
 // derivatives are again differentiable: Gorgonia's Sub, Add, HadamardProd,
 // Mul, Square, Exp, Log, Neg and full Sum, plus the custom ops of this
-// package, which evaluate softplus, max(0,·)² and the binary cross-entropy
-// together with all the derivatives the sweeps ask for, in float64 loops that
-// neither overflow nor produce 0·∞. Probed the same way (probe_test.go),
+// package, which evaluate softplus, max(0,·)², the binary cross-entropy and
+// the softmax cross-entropy together with all the derivatives the sweeps ask
+// for, in float64 loops that neither overflow nor produce 0·∞. The softmax
+// cross-entropy is one fused op per derivative (value; gradient
+// (softmax(H) − Y)/B; Hessian product (diag(s) − ssᵀ)C/B per column; the
+// derivative of that product), each a single pass over the columns with the
+// column maximum as the shift. Probed the same way (probe_test.go),
 // Gorgonia's Log1p, Rectify, Abs and Mean survive two differentiations;
 // these are not used: Softplus (differentiable, but its value jumps by 1.1e-7
 // at x = 16, where it switches to returning x), SoftMax (its derivative op

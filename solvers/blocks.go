@@ -18,7 +18,9 @@ const (
 	GaussSouthwell
 	// Jacobi computes every block's direction from the same W^(k),
 	// concurrently on goroutines, then updates all blocks (the parallel
-	// scheme of Facchinei et al., 2014).
+	// scheme of Facchinei et al., 2014). The blocks' steps are scaled
+	// together by an Armijo backtracking on the joint update, so every
+	// iteration decreases f on its batch (or is a null step).
 	Jacobi
 )
 

@@ -14,6 +14,12 @@ import (
 //
 // The named methods are values of this type; change one field to get a new
 // method, e.g. LM() with Blocks: Jacobi.
+//
+// A BSUM value is safe to share between concurrent runs: Minimize gives each
+// run its own copy of every stateful part (LM damping, AdaGrad accumulators,
+// the recursive step's cache; see SurrogateForker), so the value itself is
+// never changed by a run. The exception is a custom surrogate that keeps
+// state and implements only surrogate.Resetter (see SurrogateForker).
 type BSUM struct {
 	// Name labels the method in logs and plots; empty means a description.
 	Name      string

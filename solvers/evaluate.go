@@ -8,9 +8,13 @@ import (
 )
 
 // Objective returns f(W) on the whole data set, with the blocks' L1 terms
-// (graph.L1) included, as a run's Result reports it.
+// (graph.L1) included, as a run's Result reports it. It evaluates on a
+// program of its own, so it is safe for concurrent use, also beside runs on
+// the same Net.
 func Objective(net *graph.Net, data Data, w graph.Weights) (float64, error) {
-	p, err := net.Program(data.N)
+	c := net.NewProgramCache()
+	defer c.Release()
+	p, err := c.Program(data.N)
 	if err != nil {
 		return 0, err
 	}

@@ -44,7 +44,8 @@ type Data struct {
 // values take the defaults given. Settings hold no run state: one value may
 // serve several runs, concurrent ones included, as long as its Convergers
 // and Observers allow it (the Convergers of this package do; an Observer
-// says so in its own documentation).
+// says so in its own documentation); its Callback is then called from each
+// run concurrently.
 type Settings struct {
 	// MaxIter is the last iteration k of Algorithm 1 that may run (one
 	// block update each, or one sweep of all blocks for Jacobi). If 0, it
@@ -282,13 +283,15 @@ type run struct {
 	full    *graph.Program
 	xb, yb  []float64
 	perm    []int
-	// epochs is the run's permutation stream (Batches.Epochs); drawn counts
-	// the samples drawn so far (Record.Epoch).
-	epochs  *epochStream
-	drawn   int
+	progs   *graph.ProgramCache      // this run's programs: never shared with another run
 	workers map[int][]*graph.Program // private programs for Jacobi, by batch size
+	sub     subBatches               // private programs for curvature mini-batches (problem.go)
 	hOut    []float64
 	ctl     control // stopping rules, observers, validation, counters
+	// epochs is the run's permutation stream (Batches.Epochs); drawn counts
+	// the samples drawn so far (Record.Epoch).
+	epochs *epochStream
+	drawn  int
 }
 
 func newRun(net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*run, error) {
@@ -313,7 +316,7 @@ func newRun(net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*r
 	if s.FullEvalEvery == 0 {
 		s.FullEvalEvery = 1
 	}
-	r := &run{net: net, blocks: net.Blocks(), data: data, m: m, s: s, rng: rand.New(rand.NewPCG(s.Seed, 0x62737566)), workers: map[int][]*graph.Program{}}
+	r := &run{net: net, blocks: net.Blocks(), data: data, m: m, s: s, rng: rand.New(rand.NewPCG(s.Seed, 0x62737566)), workers: map[int][]*graph.Program{}, progs: net.NewProgramCache()}
 	if w0 == nil {
 		r.w = net.Init(r.rng)
 	} else {
@@ -322,9 +325,7 @@ func newRun(net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*r
 		}
 		r.w = w0.Clone()
 	}
-	if rs, ok := m.Surrogate.(surrogate.Resetter); ok {
-		rs.Reset(net.NumBlocks())
-	}
+	r.m = m.forRun(net.NumBlocks()) // per-run state: m may be shared by concurrent runs
 	var mean float64
 	for _, v := range data.Y {
 		mean += v
@@ -377,13 +378,11 @@ func (r *run) l1Penalty(w graph.Weights) float64 {
 
 // evalFull returns f (with L1) and the normalised MSE on the whole data set.
 func (r *run) evalFull(w graph.Weights) (float64, float64, error) {
-	if r.full == nil {
-		p, err := r.net.Program(r.data.N)
-		if err != nil {
-			return 0, 0, err
-		}
-		r.full = p
+	p, err := r.progs.Program(r.data.N) // every time: a mini-batch run's cache may drop it
+	if err != nil {
+		return 0, 0, err
 	}
+	r.full = p
 	if err := r.full.SetBatch(r.data.X, r.data.Y); err != nil {
 		return 0, 0, err
 	}
@@ -416,7 +415,7 @@ func (r *run) evalFull(w graph.Weights) (float64, float64, error) {
 // period rebind the previous batch.
 func (r *run) batch(k int) (*graph.Program, error) {
 	b := r.m.Batches.size(k, r.data.N)
-	p, err := r.net.Program(b)
+	p, err := r.progs.Program(b)
 	if err != nil {
 		return nil, err
 	}
@@ -573,6 +572,7 @@ func (r *run) finish(res *Result, err error) (*Result, error) {
 	res.Elapsed = time.Since(r.start)
 	f, nmse, ferr := r.evalFull(res.Weights)
 	r.ctl.stats.FullEvaluations++
+	r.progs.Release() // the programs go back to the Net's pool for later runs
 	if ferr == nil {
 		res.F, res.NormMSE = f, nmse
 	} else if err == nil {
@@ -663,6 +663,7 @@ func (r *run) direction(ctx context.Context, k int, prog *graph.Program, j int) 
 	lam := r.l1(j)
 	bp := &blockProblem{prog: prog, j: j, blk: blk, point: point, f: f, grad: grad, l1: lam}
 	bp.stats.Objective, bp.stats.Gradient = 1, 1 // f and ∇_j f at W^(k) above
+	r.subsample(bp, k)
 	var once sync.Once
 	var cert surrogate.Certificate
 	bp.cert = func() surrogate.Certificate {
@@ -734,7 +735,8 @@ func (r *run) direction(ctx context.Context, k int, prog *graph.Program, j int) 
 }
 
 // jacobi computes every block's update from the same W^(k) concurrently,
-// each on a private program.
+// each on a private program, then scales them together by the joint Armijo
+// rule (jacobiStep), so that the iteration decreases f.
 func (r *run) jacobi(ctx context.Context, k int, prog *graph.Program) ([]update, error) {
 	J := r.net.NumBlocks()
 	ws, ok := r.workers[prog.Batch()]
@@ -774,7 +776,88 @@ func (r *run) jacobi(ctx context.Context, k int, prog *graph.Program) ([]update,
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	if err := r.jacobiStep(k, prog, ups); err != nil {
+		return nil, err
+	}
 	return ups, nil
+}
+
+// Joint Armijo rule of a Jacobi iteration (the line search of Facchinei,
+// Scutari and Sagratella's FLEXA, 2015): the blocks' steps α_j(D_j − W_j),
+// all computed from W^(k), are scaled together by t = 1, β, β², … until
+//
+//	F(W + tΔ) ≤ F(W) + σ·t·Σ_j s_j,   Δ_j = α_j(D_j − W_j),
+//
+// with F = f + λ‖·‖₁ on the iteration's batch and s_j block j's slope
+// α_j(⟨∇_j f, D_j − W_j⟩ + λ(‖D_j‖₁ − ‖W_j‖₁)) (an upper bound of the
+// directional derivative, by convexity of ‖·‖₁). Each D_j minimises a bound
+// of f in block j alone, so every block's step descends but their sum need
+// not (α = 1 for all blocks from one point can overshoot, raising f); the
+// search makes every Jacobi iteration a descent step. If no t ≤ β^maxTries
+// passes, or the joint slope is not negative, the iteration is a null step.
+const (
+	jacobiSigma    = 1e-4
+	jacobiBeta     = 0.5
+	jacobiMaxTries = 30
+)
+
+// jacobiStep scales the α of every update in ups by the joint Armijo factor
+// t, evaluating trial points on prog (bound to W^(k) and the batch, and left
+// so).
+func (r *run) jacobiStep(k int, prog *graph.Program, ups []update) error {
+	f0, err := prog.Objective()
+	if err != nil {
+		return fmt.Errorf("solvers: iteration %d: Jacobi line search: %w", k, err)
+	}
+	f0 += r.l1Penalty(r.w)
+	var slope float64
+	for _, u := range ups {
+		g := make([]float64, len(u.d))
+		if err := prog.Grad(u.j, g); err != nil {
+			return fmt.Errorf("solvers: iteration %d: Jacobi line search: %w", k, err)
+		}
+		wj := r.w[u.j]
+		var s, a, b float64
+		for i := range g {
+			s += g[i] * (u.d[i] - wj[i])
+			a += math.Abs(wj[i])
+			b += math.Abs(u.d[i])
+		}
+		slope += u.alpha * (s + r.l1(u.j)*(b-a))
+	}
+	t := 0.0
+	if slope < 0 {
+		trial := r.w.Clone()
+		for try, tt := 0, 1.0; try <= jacobiMaxTries; try, tt = try+1, tt*jacobiBeta {
+			for _, u := range ups {
+				wj, dst := r.w[u.j], trial[u.j]
+				for i := range dst {
+					dst[i] = wj[i] + tt*u.alpha*(u.d[i]-wj[i])
+				}
+			}
+			if !trial.AllFinite() {
+				continue
+			}
+			if err := prog.SetWeights(trial); err != nil {
+				return fmt.Errorf("solvers: iteration %d: Jacobi line search: %w", k, err)
+			}
+			ft, err := prog.Objective()
+			if err != nil {
+				return fmt.Errorf("solvers: iteration %d: Jacobi line search: %w", k, err)
+			}
+			if ft+r.l1Penalty(trial) <= f0+jacobiSigma*tt*slope {
+				t = tt
+				break
+			}
+		}
+		if err := prog.SetWeights(r.w); err != nil {
+			return fmt.Errorf("solvers: iteration %d: Jacobi line search: %w", k, err)
+		}
+	}
+	for i := range ups {
+		ups[i].alpha *= t
+	}
+	return nil
 }
 
 func norm(x []float64) float64 {

@@ -29,6 +29,10 @@ type StepContext struct {
 }
 
 // StepRule picks α_j^(k) of the update (7): W_j ← (1 − α)W_j + αD_j.
+//
+// With Jacobi blocks, Alpha is called concurrently for the blocks of an
+// iteration, so a rule with state must guard it. A rule whose state belongs
+// to one run implements StepForker so concurrent runs get their own.
 type StepRule interface {
 	// Name describes the rule with its parameters.
 	Name() string
@@ -161,7 +165,9 @@ func (r Harmonic) Condition8() error {
 // et al., 2014), the seed's "setting 1" with T = 0.99 and Alpha0 = 1. The
 // first update (k = 1) uses α^(1) = Alpha0(1 − T·Alpha0). For 0 < T < 1 and
 // 0 < Alpha0 ≤ 1 the sequence decreases like 1/(Tk), so it satisfies (8).
-// Values are computed once and cached; use a new Recursive for each run.
+// Values are computed once and cached (guarded, so Alpha is safe for
+// concurrent use); Minimize copies a *Recursive per run, so one value may be
+// shared by concurrent runs.
 type Recursive struct {
 	Alpha0, T float64
 	mu        sync.Mutex

@@ -25,8 +25,10 @@ import (
 // iterations, so Lemma 1 does not apply.
 //
 // AdaGrad accumulates state: use it through a pointer (*AdaGrad implements
-// Surrogate and Resetter), one per run; it is safe for concurrent use by
-// different blocks.
+// Surrogate and Resetter); it is safe for concurrent use by different
+// blocks. solvers.Minimize gives each run a fresh copy, so one *AdaGrad may
+// serve concurrent runs; code that calls Direction itself shares the
+// accumulators between its callers.
 type AdaGrad struct {
 	// Eta is the step η > 0. If Eta is 0, it defaults to 0.01.
 	Eta float64

@@ -24,7 +24,8 @@ import (
 //
 // A Damping holds per-block state (γ_j, ν_j), sized by Reset and grown on
 // demand; it is safe for concurrent use by different blocks. Do not copy a
-// Damping after first use.
+// Damping after first use. solvers.Minimize gives each run a fresh Damping
+// with the same settings, so one value may serve concurrent runs there.
 type Damping struct {
 	// Init is the starting γ_j. If Init is 0, it defaults to 1e-2.
 	Init float64

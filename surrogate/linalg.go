@@ -80,6 +80,13 @@ func gershgorin(a []float64, n int, shift float64) float64 {
 
 // cholesky factors a + shift·I = L Lᵀ into l (lower triangle, n×n). It
 // reports false when the matrix is not numerically positive definite.
+//
+// It is kept rather than gonum/mat's Cholesky because, at bsum's block sizes,
+// it is faster or as fast (BenchmarkCholesky, factor + solve, 2026-12, load
+// average 5.3–5.6 on 2 cores: n=10 0.6 µs vs 5.9–6.5 µs, n=50 15 µs vs 48 µs,
+// n=140 0.26 ms vs 0.44 ms, n=340 6.1–8.1 ms vs 6.6–7.0 ms), it works in place
+// on bsum's row-major slices without a SymDense copy, and it applies the
+// damping shift γ and the pivot-collapse test in the same pass.
 func cholesky(l, a []float64, n int, shift float64) bool {
 	for i := 0; i < n; i++ {
 		for k := 0; k <= i; k++ {

@@ -95,7 +95,8 @@ const (
 // accepted only when it decreases f + λ‖·‖₁. That state lives in the
 // *Damping, which copies of the SecondOrder share, so use a SecondOrder
 // with Adaptive through a pointer (*SecondOrder implements Resetter) and
-// one Damping per training run.
+// one Damping per training run; solvers.Minimize makes that copy itself, so
+// one SecondOrder may serve concurrent runs there.
 type SecondOrder struct {
 	// Gamma is γ_j > 0 when Adaptive is nil. If Gamma is 0, it defaults to 1.
 	Gamma float64
@@ -123,6 +124,17 @@ type SecondOrder struct {
 	MaxInner int
 	// Adaptive, when not nil, turns on Levenberg-Marquardt damping.
 	Adaptive *Damping
+
+	// cg, when set, replaces conjGrad on the matrix-free path (HessianFree:
+	// warm start, Martens' relative-progress stop).
+	cg cgSolver
+}
+
+// cgSolver solves A x = b approximately for the symmetric operator a of
+// block j, writing x, with the contract of conjGrad: a result with negCurv
+// set when it met pᵀAp ≤ 0, otherwise an x with bᵀx > 0 whenever b ≠ 0.
+type cgSolver interface {
+	solveCG(ctx context.Context, j int, a linOp, b, x []float64, tol float64, maxIter int) (cgResult, error)
 }
 
 // Name returns "second-order", "gauss-newton", and a "-lm" suffix when
@@ -347,7 +359,13 @@ func (s SecondOrder) solve(ctx context.Context, p Problem, d []float64, gamma fl
 			}
 			cholSolve(newton, c.chol, n, g)
 		} else {
-			res, err := conjGrad(ctx, m.apply, g, newton, cgTol, cgMax)
+			var res cgResult
+			var err error
+			if s.cg != nil {
+				res, err = s.cg.solveCG(ctx, p.Index(), m.apply, g, newton, cgTol, cgMax)
+			} else {
+				res, err = conjGrad(ctx, m.apply, g, newton, cgTol, cgMax)
+			}
 			m.inner += res.iters
 			if err != nil {
 				return Info{}, fmt.Errorf("surrogate: block %d: conjugate gradients: %w", p.Index(), err)

@@ -10,6 +10,12 @@
 // first-order bound composes its step with the proximal map or projection,
 // the curvature-based bounds run an inner proximal or projected method on
 // their quadratic model.
+//
+// For blocks too large for a p×p matrix, HessianFree minimises the damped
+// Gauss-Newton bound matrix-free (Martens' Hessian-free recipe): products on
+// a curvature mini-batch drawn through CurvatureSampler, a budgeted,
+// warm-started conjugate-gradient solve, and Levenberg-Marquardt damping by
+// the gain ratio on the current batch.
 package surrogate
 
 import (
@@ -80,9 +86,18 @@ type Info struct {
 	Rejected int
 	// ModelDecrease is g_j(W^(k)) − g_j(D_j) ≥ 0.
 	ModelDecrease float64
+	// CurvatureBatch is the number of columns the curvature products were
+	// evaluated on (HessianFree's curvature mini-batch); 0 when the
+	// surrogate did not choose one.
+	CurvatureBatch int
 }
 
 // Surrogate computes the block direction D_j.
+//
+// Direction may be called concurrently for different blocks of one run
+// (solvers' Jacobi rule), so per-block state must be guarded. State that
+// belongs to one run is reset by Resetter or, so that concurrent runs never
+// share it, copied per run by solvers.Minimize (see solvers.SurrogateForker).
 type Surrogate interface {
 	// Name is a short human-readable name.
 	Name() string

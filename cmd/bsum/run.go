@@ -124,7 +124,7 @@ Exit codes, the same for every command:
 	root.SetErr(stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage(err) })
 	root.AddCommand(newTrainCmd(), newPredictCmd(), newSolversCmd(), newVersionCmd())
-	root.AddCommand(newExportCmd())
+	root.AddCommand(newExportCmd(), newRaceCmd())
 	return root
 }
 

@@ -1,0 +1,172 @@
+package solvers_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bsum-go/bsum/models"
+	"github.com/bsum-go/bsum/models/dataset"
+	"github.com/bsum-go/bsum/solvers"
+)
+
+// With an Updates budget a race is bitwise the same whether its methods run
+// one at a time or four at once (issue 12 §2; run under -race in CI).
+func TestRaceReproducibleAcrossParallelism(t *testing.T) {
+	net, data := bodyFat(t)
+	methods := concurrentMethods()
+	updates := 9
+	if testing.Short() {
+		updates = 6
+	}
+	b := solvers.Budget{Updates: updates}
+	one, err := solvers.Race(context.Background(), net, data, methods, b, solvers.RaceOptions{Seed: 7, Parallel: 1, Target: 1})
+	require.NoError(t, err)
+	four, err := solvers.Race(context.Background(), net, data, methods, b, solvers.RaceOptions{Seed: 7, Parallel: 4, Target: 1})
+	require.NoError(t, err)
+	require.Len(t, four.Entries, len(methods))
+	assert.Equal(t, one.Start, four.Start)
+	for i := range one.Entries {
+		a, c := one.Entries[i], four.Entries[i]
+		require.Equal(t, a.Method.String(), c.Method.String(), "rank %d", i+1)
+		require.NoError(t, a.Err)
+		require.NoError(t, c.Err)
+		sameRun(t, a.Result, c.Result, a.Method.String())
+		assert.Equal(t, a.Updates, c.Updates)
+		assert.Equal(t, a.Reached, c.Reached)
+		assert.Equal(t, a.UpdatesToTarget, c.UpdatesToTarget)
+		assert.Equal(t, i+1, a.Rank)
+	}
+	// Each entry is the lone Minimize run from the race's start.
+	lone, err := solvers.Minimize(context.Background(), net, data, one.Start, one.Entries[0].Method, solvers.Settings{MaxIter: one.Entries[0].Result.History[len(one.Entries[0].Result.History)-1].K, Seed: 7})
+	require.NoError(t, err)
+	sameRun(t, lone, one.Entries[0].Result, "lone run of the winner")
+}
+
+func TestRaceRanking(t *testing.T) {
+	net, data := bodyFat(t)
+	noStep := solvers.BSUM{Name: "no step", Surrogate: solvers.GD(1).Surrogate}
+	methods := []solvers.BSUM{solvers.BPCLR(0.5), solvers.GD(1), noStep, solvers.LM(), solvers.AdaGrad(0.05), solvers.BP(solvers.Harmonic{C: 1})}
+	res, err := solvers.Race(context.Background(), net, data, methods, solvers.Budget{Updates: 6}, solvers.RaceOptions{Seed: 1, Target: 1e9})
+	require.NoError(t, err)
+	require.Len(t, res.Entries, len(methods))
+	last := res.Entries[len(res.Entries)-1]
+	assert.Equal(t, "no step", last.Method.Name, "a refused method ranks last")
+	assert.Error(t, last.Err)
+	assert.Nil(t, last.Result)
+	for i := 1; i < len(res.Entries)-1; i++ {
+		assert.LessOrEqual(t, res.Entries[i-1].Result.F, res.Entries[i].Result.F, "ranked by final f")
+	}
+	require.NotNil(t, res.Best)
+	assert.True(t, res.Best.Certified, "only a certified method wins by default")
+	for i := range res.Entries {
+		e := &res.Entries[i]
+		if e == res.Best {
+			break
+		}
+		assert.False(t, e.Certified && !e.Failed(), "%v ranks above the winner but is certified", e.Method)
+	}
+	for _, e := range res.Entries[:len(res.Entries)-1] {
+		assert.True(t, e.Reached, "f ≤ 1e9 holds at the first record")
+		assert.Equal(t, 1, e.UpdatesToTarget)
+		assert.Equal(t, 6, e.Updates)
+	}
+
+	open, err := solvers.Race(context.Background(), net, data, methods, solvers.Budget{Updates: 6}, solvers.RaceOptions{Seed: 1, AllowUncertified: true})
+	require.NoError(t, err)
+	assert.Same(t, &open.Entries[0], open.Best, "with AllowUncertified the first rank wins")
+
+	var buf bytes.Buffer
+	require.NoError(t, res.WriteTable(&buf, 1e9))
+	table := buf.String()
+	assert.Contains(t, table, "to f≤1e+09")
+	assert.Contains(t, table, res.Best.Method.String())
+	assert.Contains(t, table, "refused")
+	assert.Contains(t, table, "(1 updates)")
+}
+
+func TestRaceOnlyUncertifiedHasNoWinner(t *testing.T) {
+	net, data := bodyFat(t)
+	res, err := solvers.Race(context.Background(), net, data, []solvers.BSUM{solvers.AdaGrad(0.05), solvers.BPCLR(0.1)}, solvers.Budget{Updates: 3}, solvers.RaceOptions{Target: 1e-300})
+	require.NoError(t, err)
+	assert.Nil(t, res.Best)
+	for _, e := range res.Entries {
+		assert.False(t, e.Reached)
+	}
+}
+
+func TestRaceTimeBudgetAndCancel(t *testing.T) {
+	net, data := bodyFat(t)
+	res, err := solvers.Race(context.Background(), net, data, []solvers.BSUM{solvers.GD(1), solvers.LM()}, solvers.Budget{Time: 50 * time.Millisecond}, solvers.RaceOptions{})
+	require.NoError(t, err)
+	for _, e := range res.Entries {
+		require.NoError(t, e.Err)
+		assert.Equal(t, solvers.TimeLimit, e.Result.Status)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err = solvers.Race(ctx, net, data, []solvers.BSUM{solvers.GD(1)}, solvers.Budget{Updates: 100}, solvers.RaceOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, solvers.Canceled, res.Entries[0].Result.Status)
+}
+
+func TestRaceRefusesBadInput(t *testing.T) {
+	net, data := bodyFat(t)
+	bad := net.NewWeights()
+	bad[0][0] = math.NaN()
+	ms := []solvers.BSUM{solvers.GD(1)}
+	for _, tc := range []struct {
+		name    string
+		methods []solvers.BSUM
+		budget  solvers.Budget
+		opts    solvers.RaceOptions
+	}{
+		{"no methods", nil, solvers.Budget{Updates: 1}, solvers.RaceOptions{}},
+		{"no budget", ms, solvers.Budget{}, solvers.RaceOptions{}},
+		{"negative time", ms, solvers.Budget{Time: -1, Updates: 1}, solvers.RaceOptions{}},
+		{"negative updates", ms, solvers.Budget{Updates: -1}, solvers.RaceOptions{}},
+		{"negative parallel", ms, solvers.Budget{Updates: 1}, solvers.RaceOptions{Parallel: -1}},
+		{"bad start", ms, solvers.Budget{Updates: 1}, solvers.RaceOptions{Start: bad}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := solvers.Race(context.Background(), net, data, tc.methods, tc.budget, tc.opts)
+			assert.Error(t, err)
+		})
+	}
+	_, err := solvers.Race(context.Background(), nil, data, ms, solvers.Budget{Updates: 1}, solvers.RaceOptions{})
+	assert.Error(t, err)
+}
+
+// ExampleRace runs three methods for 20 block updates each from one start
+// and prints the ranking; with an Updates budget it is reproducible.
+func ExampleRace() {
+	set, err := dataset.BodyFatRegression()
+	if err != nil {
+		panic(err)
+	}
+	net, err := models.BodyFat().Net()
+	if err != nil {
+		panic(err)
+	}
+	data := solvers.Data{X: set.X, Y: set.Y, N: set.N}
+	methods := []solvers.BSUM{solvers.GD(1), solvers.LM(), solvers.AdaGrad(0.05)}
+	res, err := solvers.Race(context.Background(), net, data, methods, solvers.Budget{Updates: 20}, solvers.RaceOptions{Seed: 1})
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range res.Entries {
+		fmt.Printf("%d %-28s f=%.4f certified=%v\n", e.Rank, e.Method, e.Result.F, e.Certified)
+	}
+	fmt.Println("winner:", res.Best.Method)
+	// Output:
+	// 1 LM                           f=0.0080 certified=true
+	// 2 AdaGrad (baseline, η=0.05)   f=0.0281 certified=false
+	// 3 GD (γ=1)                     f=0.0317 certified=true
+	// winner: LM
+}
