@@ -28,8 +28,12 @@
 //     damping, matrix-free conjugate gradients with a budget of -cg-iters)
 //     on every block of at most -lm-max weights (W2: 2,570), the
 //     first-order bound with weight γ on the larger ones (W1: 200,960),
-//     Armijo steps (certified). A second-order surrogate for the large
-//     block (a Hessian-free method) plugs into perBlock.Large.
+//     Armijo steps (certified). Any surrogate for the large block plugs
+//     into perBlock.Large;
+//   - hf: solvers.HessianFree on every block (Gauss-Newton products on a
+//     curvature mini-batch of 10% of the batch, CG budget -cg-iters, LM
+//     damping, unit step; Lemma 2 as for LM). Not in the default list: it
+//     costs several batch passes per update.
 //
 // With the first-order bound the learning rate is α/γ. The paper's
 // certified rules (8) let α decay like 1/k over all iterations, so their

@@ -80,6 +80,7 @@ func syntheticConfig(t *testing.T) config {
 func TestRunOnSyntheticData(t *testing.T) {
 	cfg := syntheticConfig(t)
 	cfg.Seeds = []uint64{1, 2}
+	cfg.Methods = append(cfg.Methods, "hf")
 	var out bytes.Buffer
 	sum, err := run(context.Background(), cfg, &out)
 	require.NoError(t, err)

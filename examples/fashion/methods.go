@@ -25,6 +25,9 @@ var methods = map[string]func(cfg config) solvers.BSUM{
 			Step:      solvers.Armijo{},
 		}
 	},
+	"hf": func(cfg config) solvers.BSUM {
+		return solvers.HessianFree(solvers.HFOptions{CGIters: cfg.CGIters})
+	},
 }
 
 // bp is backpropagation with the given step rule and the first-order
@@ -51,11 +54,13 @@ func methodNames() []string {
 // perBlock is a surrogate that bounds each block by Small when it has at
 // most MaxSmall weights and by Large otherwise: second-order bounds where
 // the block is small enough for curvature to pay, first-order ones on the
-// big input layer. It is the hook for a matrix-free (Hessian-free)
-// second-order surrogate on the large block: set Large to it.
+// big input layer. Large may be any surrogate, e.g. a matrix-free
+// second-order one (surrogate.HessianFree) for the 200k-weight block.
 //
 // It is as safe for concurrent use as Small and Large are (the adaptive
-// ones of package surrogate are not: give each run its own).
+// ones of package surrogate are not: give each run its own; solvers resets
+// it in place at the start of a run through Reset, as the example builds a
+// fresh value per run).
 type perBlock struct {
 	Small, Large surrogate.Surrogate
 	MaxSmall     int
