@@ -68,8 +68,8 @@ func (m BSUM) Validate() error {
 	if m.L1 < 0 {
 		return fmt.Errorf("solvers: method %v: L1 λ = %v must be ≥ 0: %w", m, m.L1, ErrMethod)
 	}
-	if m.Batches.Size < 0 {
-		return fmt.Errorf("solvers: method %v: batch size %d: %w", m, m.Batches.Size, ErrMethod)
+	if err := m.Batches.validate(); err != nil {
+		return fmt.Errorf("solvers: method %v: %v: %w", m, err, ErrMethod)
 	}
 	if err := ValidateStep(m.Step); err != nil {
 		return fmt.Errorf("solvers: method %v: %w (%w)", m, err, ErrMethod)

@@ -194,6 +194,12 @@ type Record struct {
 	MaxGamma float64
 	// Batch is B_k.
 	Batch int
+	// Epoch is the number of samples drawn since the run started, divided
+	// by N: the fractional epoch at the end of this iteration (k·B/N for
+	// fixed batches, k for the full batch; a batch held for several
+	// iterations, Batches.Hold, counts once). Plots use it as the x axis
+	// of mini-batch runs.
+	Epoch float64
 	// Elapsed is the wall time since the run started.
 	Elapsed time.Duration
 }
@@ -281,6 +287,10 @@ type run struct {
 	sub     subBatches               // private programs for curvature mini-batches (problem.go)
 	hOut    []float64
 	ctl     control // stopping rules, observers, validation, counters
+	// epochs is the run's permutation stream (Batches.Epochs); drawn counts
+	// the samples drawn so far (Record.Epoch).
+	epochs *epochStream
+	drawn  int
 }
 
 func newRun(net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*run, error) {
@@ -335,6 +345,9 @@ func newRun(net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*r
 	r.perm = make([]int, data.N)
 	for i := range r.perm {
 		r.perm[i] = i
+	}
+	if m.Batches.Epochs {
+		r.epochs = newEpochStream(data.N, s.Seed)
 	}
 	r.hOut = make([]float64, out*data.N)
 	if err := r.initControl(); err != nil {
@@ -394,28 +407,48 @@ func (r *run) evalFull(w graph.Weights) (float64, float64, error) {
 	return f + r.l1Penalty(w), nmse, nil
 }
 
-// batch binds iteration k's batch to prog (a program for its size).
+// batch binds iteration k's batch to prog (a program for its size): the
+// whole data set, a uniform sample without replacement (FixedBatch,
+// GrowingBatch) or the next Size samples of the run's epoch stream
+// (Shuffled). With Batches.Hold, iterations that do not start a new hold
+// period rebind the previous batch.
 func (r *run) batch(k int) (*graph.Program, error) {
 	b := r.m.Batches.size(k, r.data.N)
 	p, err := r.progs.Program(b)
 	if err != nil {
 		return nil, err
 	}
-	if b == r.data.N {
-		return p, p.SetBatch(r.data.X, r.data.Y)
+	hold := r.m.Batches.hold()
+	fresh := hold == 1 || (k-r.s.StartIter)%hold == 0
+	if fresh {
+		r.drawn += b
 	}
-	// Partial Fisher-Yates: the first b entries of perm are a uniform sample
-	// without replacement.
-	for i := 0; i < b; i++ {
-		k := i + r.rng.IntN(r.data.N-i)
-		r.perm[i], r.perm[k] = r.perm[k], r.perm[i]
+	if b == r.data.N && !r.m.Batches.Epochs {
+		return p, p.SetBatch(r.data.X, r.data.Y)
 	}
 	in, out, n := r.net.In(), r.net.Out(), r.data.N
 	if cap(r.xb) < in*b {
-		r.xb = make([]float64, in*r.data.N)
-		r.yb = make([]float64, out*r.data.N)
+		size := b
+		if r.m.Batches.Growing {
+			size = n // B_k grows by one per iteration: allocate once
+		}
+		r.xb = make([]float64, in*size)
+		r.yb = make([]float64, out*size)
 	}
 	xb, yb := r.xb[:in*b], r.yb[:out*b]
+	if !fresh {
+		return p, p.SetBatch(xb, yb)
+	}
+	if r.epochs != nil {
+		r.epochs.next(r.perm[:b])
+	} else {
+		// Partial Fisher-Yates: the first b entries of perm are a uniform
+		// sample without replacement.
+		for i := 0; i < b; i++ {
+			k := i + r.rng.IntN(r.data.N-i)
+			r.perm[i], r.perm[k] = r.perm[k], r.perm[i]
+		}
+	}
 	for c := 0; c < b; c++ {
 		src := r.perm[c]
 		for i := 0; i < in; i++ {
@@ -469,7 +502,7 @@ func (r *run) run(ctx context.Context) (*Result, error) {
 		if err != nil {
 			return fail(err)
 		}
-		rec := Record{K: k, Blocks: blocks, Batch: prog.Batch(), NormMSE: math.NaN(), ValLoss: math.NaN(), ValMetric: math.NaN()}
+		rec := Record{K: k, Blocks: blocks, Batch: prog.Batch(), Epoch: float64(r.drawn) / float64(r.data.N), NormMSE: math.NaN(), ValLoss: math.NaN(), ValMetric: math.NaN()}
 		var ups []update
 		if r.m.Blocks == Jacobi {
 			ups, err = r.jacobi(ctx, k, prog)
