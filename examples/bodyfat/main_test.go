@@ -101,7 +101,10 @@ func TestRunWorkersAndSweeps(t *testing.T) {
 	c, err := run(context.Background(), blk, io.Discard, io.Discard)
 	require.NoError(t, err)
 	clr, harm := "2a/BP-CLR", "2a/Prop, α=c/(2k)"
-	last := func(s *summary, k string) float64 { r := s.Outcomes[readingSum][k].Runs[0]; return r.NMSE[len(r.NMSE)-1] }
+	last := func(s *summary, k string) float64 {
+		r := s.Outcomes[readingSum][k].Runs[0]
+		return r.NMSE[len(r.NMSE)-1]
+	}
 	assert.Equal(t, last(a, clr), last(c, clr))
 	assert.NotEqual(t, last(a, harm), last(c, harm))
 }
