@@ -437,3 +437,34 @@ func TestNormMSE(t *testing.T) {
 	// row 0: mean 2, den 2, num 1; row 1: mean 10.1667, den 0.1667, num 1.25
 	assert.InDelta(t, (1+1.25)/(2+1.0/6), normMSE(y, h, 2, 3), 1e-12)
 }
+
+// Under -x sweeps the growing batch has one size per sweep, B_s = min(s, N),
+// the run resumes k across sweeps (cyclic blocks, step rule) and reports
+// one full evaluation per sweep.
+func TestGrowingPerSweep(t *testing.T) {
+	set, err := dataset.BodyFatRegression()
+	require.NoError(t, err)
+	data := solvers.Data{X: set.X, Y: set.Y, N: set.N}
+	net, err := newNet(problemL2, readingMean, set.N)
+	require.NoError(t, err)
+	m := forX(solvers.BP(solvers.Harmonic{C: 1}), xSweeps, 4)
+	m.Batches = solvers.GrowingBatch()
+	res, err := growingPerSweep(context.Background(), net, data, net.Init(newRNG(1)), m, 1, 5, 4)
+	require.NoError(t, err)
+	require.Len(t, res.History, 20)
+	for i, r := range res.History {
+		s := i/4 + 1
+		assert.Equal(t, i+1, r.K)
+		assert.Equal(t, []int{i % 4}, r.Blocks, "k=%d", r.K)
+		assert.Equal(t, s, r.Batch, "k=%d", r.K)
+		assert.InDelta(t, 1/(2*float64(s)), r.Alpha, 1e-15, "k=%d", r.K)
+		if r.K%4 == 0 {
+			assert.False(t, math.IsNaN(r.NormMSE), "k=%d has a full evaluation", r.K)
+		}
+	}
+	assert.True(t, res.Certified)
+	assert.Equal(t, solvers.IterationLimit, res.Status)
+	f, err := solvers.Objective(net, data, res.Weights)
+	require.NoError(t, err)
+	assert.InEpsilon(t, f, res.F, 1e-12)
+}

@@ -6,12 +6,15 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/bsum-go/bsum/models"
 )
 
 func report(w io.Writer, cfg config, n int, figs []figureSpec, s *summary) {
 	unit, blocks := "1 block update", cfg.Iters
-	if cfg.X == xSweeps {
-		unit, blocks = "1 sweep of the J = 4 blocks (step rules count sweeps)", cfg.Iters*4
+	if j := len(models.BodyFat().Sizes) - 1; cfg.X == xSweeps {
+		unit = fmt.Sprintf("1 sweep of the J = %d blocks (step rules count sweeps; the growing batch B = min(k, N) counts block updates)", j)
+		blocks = cfg.Iters * j
 	}
 	fmt.Fprintf(w, "BodyFat: N = %d, 13-10-10-10-1, cyclic blocks; x axis: 1 iteration = %s; budget T = %d iterations (%d block updates) per method\n",
 		n, unit, cfg.Iters, blocks)

@@ -372,9 +372,15 @@ func (w *worker) run(ctx context.Context, cfg config, data solvers.Data, j job) 
 		every = blocks
 	}
 	m := forX(j.spec.Make(j.key.K), cfg.X, blocks)
-	res, runErr := solvers.Minimize(ctx, e.net, data, w0, m, solvers.Settings{
-		MaxIter: cfg.Iters * every, Seed: j.key.Seed, FullEvalEvery: every,
-	})
+	var res *solvers.Result
+	var runErr error
+	if cfg.X == xSweeps && m.Batches.Growing {
+		res, runErr = growingPerSweep(ctx, e.net, data, w0, m, j.key.Seed, cfg.Iters, blocks)
+	} else {
+		res, runErr = solvers.Minimize(ctx, e.net, data, w0, m, solvers.Settings{
+			MaxIter: cfg.Iters * every, Seed: j.key.Seed, FullEvalEvery: every,
+		})
+	}
 	if res == nil {
 		return runOut{}, fmt.Errorf("%s: %w", j.key.Method, runErr)
 	}
@@ -436,4 +442,40 @@ func drawFigure(cfg config, f figureSpec, r string, outs map[string]*outcome) ([
 		title += fmt.Sprintf(", median of %d seeds", cfg.Seeds)
 	}
 	return writeFigure(cfg.Out, base, title, xLabel, "normalised training MSE", lines, cfg.Seeds)
+}
+
+// growingPerSweep runs m with the growing batch of the sweep reading:
+// sweep s (J block updates) uses one batch size B_s = min(s, N), where the
+// library's B_k = min(k, N) counts block updates. It runs Minimize once per
+// sweep, resuming at k = (s−1)J + 1 so that the step rule and the cyclic
+// block order continue; each sweep draws its batches with its own seed.
+// The step rule must not keep state outside the StepRule value (m.Step is
+// shared by the calls) and the surrogate must be stateless (the first-order
+// bound of BP is).
+func growingPerSweep(ctx context.Context, net *graph.Net, data solvers.Data, w0 graph.Weights, m solvers.BSUM, seed uint64, sweeps, j int) (*solvers.Result, error) {
+	total := &solvers.Result{Weights: w0, Certified: m.Certified()}
+	for s := 1; s <= sweeps; s++ {
+		ms := m
+		ms.Batches = solvers.FixedBatch(min(s, data.N))
+		if s >= data.N {
+			ms.Batches = solvers.FullBatch()
+		}
+		res, err := solvers.Minimize(ctx, net, data, total.Weights, ms, solvers.Settings{
+			StartIter: (s-1)*j + 1, MaxIter: s * j, Seed: seed ^ uint64(s)*0x9e3779b97f4a7c15, FullEvalEvery: j,
+		})
+		if res == nil {
+			return nil, fmt.Errorf("sweep %d: %w", s, err)
+		}
+		total.History = append(total.History, res.History...)
+		total.Weights, total.Status, total.F, total.NormMSE = res.Weights, res.Status, res.F, res.NormMSE
+		total.Elapsed += res.Elapsed
+		total.Certified = total.Certified && res.Certified
+		if err != nil {
+			return total, fmt.Errorf("sweep %d: %w", s, err)
+		}
+		if res.Status != solvers.IterationLimit {
+			return total, nil
+		}
+	}
+	return total, nil
 }
