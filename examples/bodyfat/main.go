@@ -81,7 +81,7 @@ func parseArgs(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&cfg.Iters, "iters", cfg.Iters, "budget per method in x-axis iterations (see -x)")
 	fs.IntVar(&cfg.Seeds, "seeds", cfg.Seeds, "random starts per method: verdicts use the median and range over them")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "first seed (Glorot-normal start and batch sampling)")
-	fs.BoolVar(&cfg.Tune, "tune", false, "give every method its best constant from the printed grid (final nMSE on the first seed)")
+	fs.BoolVar(&cfg.Tune, "tune", false, "give every method its best constant from the printed grid (lowest median final nMSE over the seeds)")
 	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "runs in parallel (results do not depend on it)")
 	fs.StringVar(&cfg.Out, "out", cfg.Out, "folder for the PNG and CSV files of -figure")
 	fs.BoolVar(&cfg.Quiet, "quiet", false, "no progress on stderr")

@@ -13,18 +13,25 @@ import (
 
 // The two readings of the paper's loss normalisation. The seed's l2 loss
 // (16) is a mean, (1/N)‖Y − H‖²_F, but its printed exponential-loss gradient
-// (A.13), 2(H − Y)·exp((1/c)‖Y − H‖²_F), is that of the loss with the 1/N
-// dropped. Under the sum reading the 1/N is dropped everywhere:
+// (A.13), 2(H − Y)·exp((1/c)‖Y − H‖²_F), is that of a loss without the 1/N.
+// The sum reading drops the 1/N and so multiplies the data-fit term by N:
 //
-//	l2           N·(1/N)‖Y − H‖²_F        = ‖Y − H‖²_F          (N × the mean reading)
-//	exponential  N·(c/N)·exp(S/((c/N)N)) = c·exp(S/c), S = ‖Y − H‖²_F  (gradient (A.13))
+//	l2           ‖Y − H‖²_F                      = N × (16)
+//	exponential  Nc·exp(‖Y − H‖²_F/(Nc))          = N × (A.12)
+//
+// The exponential line is (A.12) with the 1/N dropped and its free constant
+// c read as Nc; its gradient is (A.13) with that constant. (Keeping c = 1
+// after dropping the 1/N, i.e. exp(‖Y − H‖²_F), makes f ≈ e^8 at the
+// Glorot starts and every step-size method of Figure A.1 overflows at its
+// first block update for every constant of the -tune grid; only AdaGrad,
+// which is invariant to the scale of the gradient, survives. That variant
+// is not offered.)
 //
 // Both are built exactly from the library's mean losses: the built scalar
-// node is multiplied by the constant N (the number of training samples, not
-// the batch size B, so a mini-batch of B samples gives N·(1/B)Σ_batch, an
-// unbiased estimate of the summed loss), and for the exponential loss the
-// inner constant is c/N. The BodyFat network has no regulariser, so under
-// the l2 loss f itself scales by N: the gradients, the block Lipschitz
+// node is multiplied by the constant N, the number of training samples —
+// not the batch size B, so a mini-batch of B samples gives N·(1/B)Σ_batch,
+// the unbiased estimate of the summed loss. The BodyFat network has no
+// regulariser, so f itself scales by N: the gradients, the block Lipschitz
 // constants and hence the effect of every step size grow by N = 252.
 const (
 	readingMean = "mean"
@@ -100,15 +107,15 @@ func readingLoss(pr problem, r string, n int) (graph.Loss, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("reading %s: %d samples", r, n)
 	}
-	var mean, sumInner graph.Loss
+	var mean graph.Loss
 	switch pr.Loss {
 	case losses.NameL2:
-		mean, sumInner = losses.L2(), losses.L2()
+		mean = losses.L2()
 	case losses.NameExponential:
 		if !(pr.C > 0) {
 			return nil, fmt.Errorf("exponential loss: c = %g must be > 0", pr.C)
 		}
-		mean, sumInner = losses.Exponential(pr.C), losses.Exponential(pr.C/float64(n))
+		mean = losses.Exponential(pr.C)
 	default:
 		return nil, fmt.Errorf("no readings for loss %q", pr.Loss)
 	}
@@ -116,7 +123,7 @@ func readingLoss(pr problem, r string, n int) (graph.Loss, error) {
 	case readingMean:
 		return mean, nil
 	case readingSum:
-		return scaledLoss{inner: sumInner, n: float64(n)}, nil
+		return scaledLoss{inner: mean, n: float64(n)}, nil
 	}
 	return nil, fmt.Errorf("unknown reading %q (want %s or %s)", r, readingMean, readingSum)
 }

@@ -18,12 +18,12 @@ func report(w io.Writer, cfg config, n int, figs []figureSpec, s *summary) {
 	}
 	fmt.Fprintf(w, "BodyFat: N = %d, 13-10-10-10-1, cyclic blocks; x axis: 1 iteration = %s; budget T = %d iterations (%d block updates) per method\n",
 		n, unit, cfg.Iters, blocks)
-	fmt.Fprintf(w, "readings: %s (mean: loss/N as (16) prints; sum: 1/N dropped, as (A.13) implies: N × the l2 loss, c·exp(‖Y−H‖²/c))\n",
+	fmt.Fprintf(w, "readings: %s (mean: loss/N as (16) prints; sum: the 1/N dropped, as (A.13) implies: f × N, i.e. ‖Y−H‖² and Nc·exp(‖Y−H‖²/(Nc)))\n",
 		strings.Join(cfg.Readings, ", "))
 	fmt.Fprintf(w, "K = %d seeds (%d..%d): each seed draws the Glorot-normal start (the same for every method) and the batches; numbers are median [min, max] over seeds\n",
 		cfg.Seeds, cfg.Seed, cfg.Seed+uint64(cfg.Seeds)-1)
 	if cfg.Tune {
-		fmt.Fprintf(w, "constants: tuned: each method (and reading) gets the grid value with the lowest final nMSE on seed %d, same budget for all:\n", cfg.Seed)
+		fmt.Fprintf(w, "constants: tuned: each method (and reading) gets the grid value with the lowest median final nMSE over the %d seeds, same budget for all:\n", cfg.Seeds)
 		seen := map[string]bool{}
 		for _, f := range figs {
 			for _, m := range f.Methods {
@@ -109,7 +109,7 @@ func report(w io.Writer, cfg config, n int, figs []figureSpec, s *summary) {
 	}
 	tw.Flush()
 	if cfg.Tune {
-		fmt.Fprintln(w, "\ntuning scores (final nMSE on the first seed, per grid value):")
+		fmt.Fprintln(w, "\ntuning scores (median final nMSE over the seeds, per grid value):")
 		for _, f := range figs {
 			for _, m := range f.Methods {
 				for _, r := range cfg.Readings {

@@ -78,7 +78,7 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) (*summary,
 	}
 	pool := &runner{cfg: cfg, data: data, progress: progress, results: map[jobKey]runOut{}}
 
-	// Phase 1 (-tune): every grid value of every method on the first seed.
+	// Phase 1 (-tune): every grid value of every method on every seed.
 	if cfg.Tune {
 		var jobs []job
 		for _, r := range cfg.Readings {
@@ -88,7 +88,9 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) (*summary,
 						continue
 					}
 					for _, k := range m.Grid {
-						jobs = append(jobs, job{jobKey{f.ID, r, m.Name, k, seeds[0]}, f, m})
+						for _, sd := range seeds {
+							jobs = append(jobs, job{jobKey{f.ID, r, m.Name, k, sd}, f, m})
+						}
 					}
 				}
 			}
@@ -107,7 +109,7 @@ func run(ctx context.Context, cfg config, stdout, progress io.Writer) (*summary,
 			for _, m := range f.Methods {
 				o := &outcome{Fig: f.ID, Reading: r, Spec: m, K: m.Fixed}
 				if cfg.Tune && len(m.Grid) > 1 {
-					o.K, o.TuneScores = pool.best(f.ID, r, m, seeds[0])
+					o.K, o.TuneScores = pool.best(f.ID, r, m, seeds)
 				}
 				sum.Outcomes[r][outcomeKey(f.ID, m.Name)] = o
 				for _, s := range seeds {
@@ -225,13 +227,18 @@ type runner struct {
 	results  map[jobKey]runOut
 }
 
-// best is the grid value with the lowest final nMSE on seed (the first
-// grid value among equals; failed runs count as +Inf), and the scores.
-func (p *runner) best(fig, r string, m methodSpec, seed uint64) (float64, []float64) {
+// best is the grid value with the lowest median over seeds of the final
+// nMSE (the first grid value among equals; failed runs count as +Inf), and
+// the medians.
+func (p *runner) best(fig, r string, m methodSpec, seeds []uint64) (float64, []float64) {
 	bestK, bestV := m.Fixed, math.Inf(1)
 	var scores []float64
 	for _, k := range m.Grid {
-		v := finalNMSE(p.results[jobKey{fig, r, m.Name, k, seed}], p.cfg.Iters)
+		var finals []float64
+		for _, sd := range seeds {
+			finals = append(finals, finalNMSE(p.results[jobKey{fig, r, m.Name, k, sd}], p.cfg.Iters))
+		}
+		v := newBand(finals).Med
 		scores = append(scores, v)
 		if v < bestV {
 			bestK, bestV = k, v
