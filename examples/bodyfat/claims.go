@@ -55,7 +55,7 @@ const rulesText = `verdict rules (per reading; K seeds per method, same budget T
              otherwise inconclusive (the curves differ by less than the seed range). The per-seed
              comparison from the same starts is shown, but does not decide.
   monotone:  unless nothing moved, f(t) > f(t−1)(1+1e-12) at any x-axis iteration of any seed of a
-             judged (Prop) method, or a non-finite f, refutes; none confirms. BP-CLR, AdaGrad: shown only.
+             judged (Prop) method, or a non-finite f, refutes; none confirms (BP-CLR, AdaGrad: -figure only).
   converges: every seed ends with max_j‖∇_j f‖ ≤ 1e-2 × its start → confirmed; a diverged
              (non-finite) run → refuted; otherwise inconclusive (not stationary within the budget).`
 
@@ -126,6 +126,7 @@ type pair struct{ Low, High string }
 
 // series is what the rules see of one method under one reading.
 type series struct {
+	Start     band      // nMSE at the start over seeds
 	Finals    []float64 // per seed: final nMSE (+Inf for a failed run)
 	Final     band      // final nMSE over seeds
 	Moved     float64   // median over seeds of |nMSE(T)/nMSE(0) − 1|
@@ -198,14 +199,12 @@ func paired(a, b []float64) string {
 		return ""
 	}
 	below := 0
-	d := make([]float64, len(a))
 	for i := range a {
-		d[i] = a[i] - b[i]
 		if a[i] < b[i] {
 			below++
 		}
 	}
-	return fmt.Sprintf(" (first below on %d/%d seeds, median difference %.2g)", below, len(a), newBand(d).Med)
+	return fmt.Sprintf(" (below on %d/%d seeds)", below, len(a))
 }
 
 // judgeMonotone applies the monotone rule to the named methods.

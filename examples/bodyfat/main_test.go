@@ -362,7 +362,7 @@ func TestJudgeOrder(t *testing.T) {
 		{"confirmed", map[string]series{"A": ser(0.2, 0.3, 0.25), "B": ser(0.5, 0.6, 0.4)}, ab, confirmed, "all 1 pairs decided for"},
 		{"refuted", map[string]series{"A": ser(0.5, 0.6, 0.4), "B": ser(0.2, 0.3, 0.25)}, ab, refuted, "decided against"},
 		{"within seed range", map[string]series{"A": ser(0.2, 0.5, 0.3), "B": ser(0.4, 0.6, 0.45)}, ab, inconclusive, "within the seed range"},
-		{"within seed range although below on every seed", map[string]series{"A": ser(0.2, 0.5, 0.3), "B": ser(0.21, 0.51, 0.31)}, ab, inconclusive, "first below on 3/3 seeds"},
+		{"within seed range although below on every seed", map[string]series{"A": ser(0.2, 0.5, 0.3), "B": ser(0.21, 0.51, 0.31)}, ab, inconclusive, "below on 3/3 seeds"},
 		{"nothing moved", map[string]series{"A": ser(0.995, 0.996, 0.995), "B": ser(1.009, 1.008, 1.009)}, ab, inconclusive, "nothing moved"},
 		{"one moved suffices", map[string]series{"A": ser(0.995, 0.996, 0.995), "B": ser(0.5, 0.6, 0.4)}, ab, refuted, "decided against"},
 		{"one pair against refutes", map[string]series{"A": ser(0.2), "B": ser(0.5), "C": ser(0.1)}, []pair{{"A", "B"}, {"A", "C"}}, refuted, "1 of 2 pairs"},

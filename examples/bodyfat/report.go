@@ -72,7 +72,7 @@ func report(w io.Writer, cfg config, n int, figs []figureSpec, s *summary) {
 
 	fmt.Fprintln(w, "\nruns (final nMSE at T; moved = median |nMSE(T)/nMSE(0) − 1|; f↑ = increases of f along the x axis, all seeds; ‖∇f‖ T/0 = final/initial max block gradient norm):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "  fig\tmethod\treading\tconstant\tfinal nMSE\tmoved\tf↑\t‖∇f‖ T/0\tcertified\ttime/run\tnote")
+	fmt.Fprintln(tw, "  fig\tmethod\treading\tconstant\tstart nMSE\tfinal nMSE\tmoved\tf↑\t‖∇f‖ T/0\tcertified\ttime/run\tnote")
 	for _, f := range figs {
 		for _, m := range f.Methods {
 			for _, r := range cfg.Readings {
@@ -102,7 +102,7 @@ func report(w io.Writer, cfg config, n int, figs []figureSpec, s *summary) {
 				if o.Series.Failed > 0 {
 					note += fmt.Sprintf(" %d of %d failed: %v", o.Series.Failed, len(o.Runs), firstErr(o.Runs))
 				}
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%.2g%%\t%d\t%s\t%v\t%v\t%s\n", f.ID, m.Name, r, k, o.Series.Final,
+				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%.2g%%\t%d\t%s\t%v\t%v\t%s\n", f.ID, m.Name, r, k, o.Series.Start, o.Series.Final,
 					100*o.Series.Moved, inc, newBand(o.Series.GradRel), cert, el.Round(time.Millisecond), strings.TrimSpace(note))
 			}
 		}

@@ -188,8 +188,11 @@ func finalNMSE(r runOut, T int) float64 {
 // the verdict rules see.
 func summarise(runs []runOut, T int) series {
 	var s series
-	var finals, moved []float64
+	var starts, finals, moved []float64
 	for _, r := range runs {
+		if len(r.NMSE) > 0 {
+			starts = append(starts, r.NMSE[0])
+		}
 		fin := finalNMSE(r, T)
 		finals = append(finals, fin)
 		mv := math.Inf(1)
@@ -211,6 +214,7 @@ func summarise(runs []runOut, T int) series {
 		s.Increases = append(s.Increases, inc)
 		s.GradRel = append(s.GradRel, r.GradRel)
 	}
+	s.Start = newBand(starts)
 	s.Finals = finals
 	s.Final = newBand(finals)
 	s.Moved = newBand(moved).Med
