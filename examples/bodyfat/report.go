@@ -13,7 +13,7 @@ import (
 func report(w io.Writer, cfg config, n int, figs []figureSpec, s *summary) {
 	unit, blocks := "1 block update", cfg.Iters
 	if j := len(models.BodyFat().Sizes) - 1; cfg.X == xSweeps {
-		unit = fmt.Sprintf("1 sweep of the J = %d blocks (step rules count sweeps; the growing batch B = min(k, N) counts block updates)", j)
+		unit = fmt.Sprintf("1 sweep of the J = %d blocks (step rules and the growing batch B = min(k, N) count sweeps)", j)
 		blocks = cfg.Iters * j
 	}
 	fmt.Fprintf(w, "BodyFat: N = %d, 13-10-10-10-1, cyclic blocks; x axis: 1 iteration = %s; budget T = %d iterations (%d block updates) per method\n",
