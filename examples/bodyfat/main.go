@@ -23,7 +23,8 @@
 //
 // -figure 2a|2b|a1|all writes figure-<id>-<reading>[-sweeps].png with the
 // median curves and a .csv beside it (with the seed range), adding the
-// reference curves GD and LM that no claim is about.
+// curves no claim judges: GD and LM in 2(a); BP-CLR, AdaGrad and LM in A.1.
+// The default run writes no files.
 package main
 
 import (
