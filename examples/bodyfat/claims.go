@@ -185,11 +185,11 @@ func judgeOrder(s map[string]series, pairs []pair) (verdict, string) {
 	}
 	switch {
 	case len(against) > 0:
-		return refuted, fmt.Sprintf("%d of %d pairs decided against: %s", len(against), len(pairs), strings.Join(against, "; "))
+		return refuted, fmt.Sprintf("%d of %d pairs decided against; %s", len(against), len(pairs), strings.Join(against, "; "))
 	case len(open) == 0:
-		return confirmed, fmt.Sprintf("all %d pairs decided for: %s", len(pairs), strings.Join(for_, "; "))
+		return confirmed, fmt.Sprintf("all %d pairs decided for; %s", len(pairs), strings.Join(for_, "; "))
 	}
-	return inconclusive, fmt.Sprintf("%d of %d pairs within the seed range: %s", len(open), len(pairs), strings.Join(open, "; "))
+	return inconclusive, fmt.Sprintf("%d of %d pairs within the seed range; %s", len(open), len(pairs), strings.Join(open, "; "))
 }
 
 // paired describes the per-seed comparison of two methods run from the

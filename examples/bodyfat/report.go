@@ -66,7 +66,9 @@ func report(w io.Writer, cfg config, n int, figs []figureSpec, s *summary) {
 		}
 		fmt.Fprintf(w, "  %s — %s\n", c.ID, c.Text)
 		for _, r := range cfg.Readings {
-			fmt.Fprintf(w, "    %-4s %s: %s\n", r, s.Verdicts[c.ID][r], s.Why[c.ID][r])
+			// one compared pair or method per line
+			why := strings.ReplaceAll(s.Why[c.ID][r], "; ", "\n           ")
+			fmt.Fprintf(w, "    %-4s %s: %s\n", r, s.Verdicts[c.ID][r], why)
 		}
 	}
 
