@@ -144,12 +144,12 @@ type trainSetup struct {
 	net      *graph.Net
 	set      *dataset.Set
 	method   solvers.BSUM
-	outName  string // canonical output activation name
-	maxIter  int    // iterations of Algorithm 1 (Settings.MaxIter)
-	updates  int    // block updates those iterations make at most
-	nBlocks  int    // J
-	solver   string // the --solver name, lower case
-	saveNote string // set when the model went to a fallback file
+	outName  string       // canonical output activation name
+	maxIter  int          // iterations of Algorithm 1 (Settings.MaxIter)
+	updates  int          // block updates those iterations make at most
+	nBlocks  int          // J
+	solver   string       // the --solver name, lower case
+	saveNote string       // set when the model went to a fallback file
 	test     *dataset.Set // the Fashion-MNIST test set (nil for other data)
 	goalSet  bool         // --goal was given
 	trainN   int          // rows trained on (after the validation split)
@@ -790,7 +790,9 @@ func printSummary(w io.Writer, f *trainFlags, s *trainSetup, res *solvers.Result
 	fmt.Fprintf(w, "iterations:  %d (%d block updates, J = %d blocks)\n", res.Last().K, blockUpdates(res.History), s.nBlocks)
 	fmt.Fprintf(w, "weights:     %s\n", weightsLine(res))
 	fmt.Fprintf(w, "final f:     %.6g\n", res.F)
-	fmt.Fprintf(w, "final NMSE:  %.6g\n", res.NormMSE)
+	if report == nil { // the normalised MSE of class scores against one-hot labels means nothing
+		fmt.Fprintf(w, "final NMSE:  %.6g\n", res.NormMSE)
+	}
 	if s.valN > 0 {
 		metric := solvers.MetricFor(s.net.Loss()).Name()
 		fmt.Fprintf(w, "validation:  %d of %d rows held out (--val-frac %g); at these weights loss %.6g, %s %.6g\n",
