@@ -37,9 +37,15 @@ naming the target, to standard output or to --out.
 
 A prediction that is not a finite number (an overflow, for inputs far outside
 the training data) is never printed: predict exits with 1 naming the first
-such row.`,
+such row.
+
+With --data fashion-mnist the model (trained with --data fashion-mnist)
+classifies the Fashion-MNIST test images, scaled as in training; predict prints
+the accuracy and the confusion matrix, and --out writes one CSV row per image
+(image, label, predicted, predicted_class).`,
 		Example: `  bsum predict --model model.json --data new.csv --out preds.csv
-  bsum predict --model model.json --data new.csv --keep id,name`,
+  bsum predict --model model.json --data new.csv --keep id,name
+  bsum predict --model fashion.json --data fashion-mnist --out labels.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return predict(cmd, &f)

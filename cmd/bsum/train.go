@@ -64,8 +64,8 @@ var testHookRecord func(solvers.Record)
 func newTrainCmd() *cobra.Command {
 	var f trainFlags
 	cmd := &cobra.Command{
-		Use:   "train --data FILE.csv|bodyfat --target COLUMN --arch SIZES [flags]",
-		Short: "Train a network on a CSV file with a BSUM solver",
+		Use:   "train --data FILE.csv|bodyfat|fashion-mnist --target COLUMN --arch SIZES [flags]",
+		Short: "Train a network on a CSV file or Fashion-MNIST with a BSUM solver",
 		Long: `Train a network on the CSV file --data (or, with --data bodyfat, on the
 embedded BodyFat data set) to predict the column --target from the --features
 columns. Without --features every column but the target is a feature and must
@@ -91,10 +91,25 @@ run cleanly; the model reached so far is saved with --save and the exit code
 is 130. If --save cannot be written at the end, the model goes to a
 bsum-model-*.json file in the working directory, whose name is printed.
 "certified: yes" means the run ended normally with a method the paper's
-convergence theory covers; a failed or interrupted run is never certified.`,
+convergence theory covers; a failed or interrupted run is never certified.
+
+Run control: --val-frac holds out a validation set (drawn with --seed),
+--patience stops when its loss stops improving and keeps the best weights;
+--goal, --ftol, --gtol and --gamma-max are stop rules like trainlm's. The
+summary names the status, the reason, which iteration's weights were kept and
+the evaluation counts. --log-every N writes log lines to standard error
+instead of the progress bar.
+
+--data fashion-mnist trains on Fashion-MNIST (from --data-dir, else
+$BSUM_FASHION_MNIST, else /usr/share/datasets/fashion-mnist; apt-get install -y
+dataset-fashion-mnist) with softmax-cross-entropy on logits and an --arch from
+784 to 10; the summary gives the test accuracy and the confusion matrix.`,
 		Example: `  bsum train --data bodyfat --arch 13-10-10-10-1 --solver lm --iters 500 --save model.json
   bsum train --data examples/houses/houses.csv --target price --features area,rooms --arch 2-8-1 \
-      --activation tanh --output-activation identity --bias --solver bp --step harmonic:1 --sweeps 250`,
+      --activation tanh --output-activation identity --bias --solver bp --step harmonic:1 --sweeps 250
+  bsum train --data bodyfat --val-frac 0.2 --patience 5 --log-every 10 --iters 500
+  bsum train --data fashion-mnist --train-n 2000 --test-n 1000 --arch 784-256-10 --activation relu \
+      --solver adagrad --batch 128 --iters 600 --save fashion.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return train(cmd.Context(), cmd, &f)
@@ -102,7 +117,7 @@ convergence theory covers; a failed or interrupted run is never certified.`,
 	}
 	fl := cmd.Flags()
 	fl.SortFlags = false
-	fl.StringVar(&f.data, "data", "", "training data: a CSV `FILE` with a header row, - for standard input, or bodyfat for the embedded data set (required)")
+	fl.StringVar(&f.data, "data", "", "training data: a CSV `FILE` with a header row, - for standard input, bodyfat for the embedded data set, or fashion-mnist (required)")
 	fl.StringVar(&f.target, "target", "", "target `COLUMN` (required, except for --data bodyfat)")
 	fl.StringVar(&f.featuresFlag, "features", "", "feature columns, comma-separated `LIST` (default: every column but the target; all must then be numeric)")
 	fl.StringVar(&f.kind, "kind", models.KindMLP, "network `KIND`: mlp, deep-linear or conv")
