@@ -14,13 +14,14 @@ import (
 // controlFlags are the run-control flags of bsum train: validation, early
 // stopping, the trainlm-like stop rules and the log.
 type controlFlags struct {
-	valFrac  float64
-	patience int
-	goal     float64
-	ftol     float64
-	gtol     float64
-	gammaMax float64
-	logEvery int
+	valFrac   float64
+	patience  int
+	goal      float64
+	ftol      float64
+	gtol      float64
+	gammaMax  float64
+	logEvery  int
+	evalEvery int
 }
 
 // addControlFlags declares the run-control flags on fl.
@@ -32,6 +33,7 @@ func addControlFlags(cmd *cobra.Command, c *controlFlags) {
 	fl.Float64Var(&c.ftol, "ftol", 0, "stop once f changed by at most `T`·|f| over one sweep of the blocks (0 ≤ T < 1; 0: never)")
 	fl.Float64Var(&c.gtol, "gtol", 0, "stop once every block's gradient norm ‖∇_j f‖ ≤ `T` (0: never)")
 	fl.Float64Var(&c.gammaMax, "gamma-max", 0, "stop once LM's damping γ reaches `G` (trainlm's mu_max; lm and lm-hessian only; 0: never)")
+	fl.IntVar(&c.evalEvery, "eval-every", 1, "evaluate f and the normalised MSE on the whole training set (and the validation set) every `N` iterations and at the last; the other records hold batch values (for mini-batch runs on large data)")
 	fl.IntVar(&c.logEvery, "log-every", 0, "write a log line (iteration, f, validation metric, ‖∇f‖, α, γ) to standard error every `N` records, instead of the progress bar (0: no log)")
 }
 
@@ -63,6 +65,9 @@ func validateControl(cmd *cobra.Command, c *controlFlags, w io.Writer, solver st
 	}
 	if changed("gamma-max") && c.gammaMax == 0 {
 		return usageErrorf("--gamma-max must be > 0, got 0 (leave it out for no ceiling)")
+	}
+	if c.evalEvery < 1 {
+		return usageErrorf("--eval-every must be at least 1, got %d", c.evalEvery)
 	}
 	if c.logEvery < 0 {
 		return usageErrorf("--log-every must be ≥ 0, got %d", c.logEvery)

@@ -97,6 +97,7 @@ func controlExitCases(t *testing.T, dir, model string) []exitCase {
 		{name: "gamma-max zero", args: train("--gamma-max", "0"), code: 2, want: []string{"--gamma-max", "> 0"}},
 		{name: "gamma-max negative", args: train("--gamma-max=-3"), code: 2, want: []string{"--gamma-max", "> 0"}},
 		{name: "gamma-max NaN", args: train("--gamma-max", "nan"), code: 2, want: []string{"--gamma-max"}},
+		{name: "eval-every zero", args: train("--eval-every", "0"), code: 2, want: []string{"--eval-every", "at least 1"}},
 		{name: "log-every negative", args: train("--log-every=-1"), code: 2, want: []string{"--log-every", "≥ 0"}},
 		{name: "log-every not a number", args: train("--log-every", "often"), code: 2, want: []string{"--log-every", "often"}},
 		{name: "train-n without fashion", args: train("--train-n", "100"), code: 2, want: []string{"--train-n", "fashion-mnist"}},
@@ -301,4 +302,28 @@ func TestGammaMaxNoteForOtherSolvers(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stderr, "--gamma-max is ignored by solver gd")
 	assert.Contains(t, r.stdout, "status:      iteration limit")
+}
+
+// TestEvalEvery: --eval-every N evaluates the whole training set and the
+// validation set every N iterations and at the last; the other rows of the
+// history hold batch values of f and no nMSE or validation values.
+func TestEvalEvery(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.csv")
+	r := runInProcess(t, context.Background(), "train", "--data", "bodyfat", "--solver", "adagrad", "--batch", "32", "--iters", "12",
+		"--eval-every", "5", "--val-frac", "0.2", "--history", path)
+	require.Equal(t, 0, r.code, r.stderr)
+	recs, err := csv.NewReader(mustOpen(t, path)).ReadAll()
+	require.NoError(t, err)
+	var full []string
+	for _, rec := range recs[1:] {
+		nmse := rec[4]
+		if nmse != "NaN" {
+			full = append(full, rec[0])
+			assert.NotEqual(t, "NaN", rec[len(rec)-2], "iteration %s is validated", rec[0])
+		} else {
+			assert.Equal(t, "NaN", rec[len(rec)-2], "iteration %s is not validated", rec[0])
+		}
+	}
+	assert.Equal(t, []string{"5", "10", "12"}, full)
+	assert.Contains(t, r.stdout, "full data set 4, validation 4", "three records and the final weights")
 }

@@ -62,7 +62,9 @@
 // stationary, early stopped, time limit, canceled, failed), the reason
 // with its numbers, and the evaluation counts (objective, gradient,
 // curvature products and matrices, full-set and validation evaluations).
-// --log-every N writes a log line every N records (iteration, f,
+// --eval-every N evaluates the whole training set (and the validation set)
+// only every N iterations and at the last, for mini-batch runs on large
+// data. --log-every N writes a log line every N records (iteration, f,
 // validation metric, ‖∇f‖, α, γ) to standard error; it replaces the
 // progress bar, which would overwrite the lines.
 //

@@ -192,6 +192,7 @@ func train(ctx context.Context, cmd *cobra.Command, f *trainFlags) error {
 		GradTol:         f.ctl.gtol,
 		Convergers:      f.ctl.convergers(setup.goalSet),
 		Patience:        f.ctl.patience,
+		FullEvalEvery:   f.ctl.evalEvery,
 		TimeBudget:      f.budget,
 		Seed:            f.seed,
 		Callback: func(r solvers.Record) error {
