@@ -108,8 +108,8 @@ dataset-fashion-mnist) with softmax-cross-entropy on logits and an --arch from
   bsum train --data examples/houses/houses.csv --target price --features area,rooms --arch 2-8-1 \
       --activation tanh --output-activation identity --bias --solver bp --step harmonic:1 --sweeps 250
   bsum train --data bodyfat --val-frac 0.2 --patience 5 --log-every 10 --iters 500
-  bsum train --data fashion-mnist --train-n 2000 --test-n 1000 --arch 784-256-10 --activation relu \
-      --solver adagrad --batch 128 --iters 600 --save fashion.json`,
+  bsum train --data fashion-mnist --train-n 2000 --test-n 1000 --arch 784-64-10 \
+      --solver adagrad --batch 128 --iters 600 --val-frac 0.1 --log-every 100 --save fashion.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return train(cmd.Context(), cmd, &f)
