@@ -169,6 +169,7 @@ type trainSetup struct {
 	goalSet  bool         // --goal was given
 	trainN   int          // rows trained on (after the validation split)
 	valN     int          // validation rows (0 without --val-frac)
+	report   *classReport // test-set classification after the run (Fashion-MNIST)
 }
 
 func train(ctx context.Context, cmd *cobra.Command, f *trainFlags) error {
@@ -241,7 +242,8 @@ func train(ctx context.Context, cmd *cobra.Command, f *trainFlags) error {
 			failed = true
 		}
 	}
-	written, writeErr := writeTrainOutputs(f, setup, res, report)
+	setup.report = report
+	written, writeErr := writeTrainOutputs(f, setup, res)
 	printSummary(stdout, f, setup, res, written, report)
 	if writeErr != nil {
 		fmt.Fprintf(stderr, "bsum: %v\n", writeErr)
@@ -683,15 +685,15 @@ func checkOutputs(f *trainFlags) error {
 
 // writeTrainOutputs writes --save, --history and --plot, returning the paths
 // written and the first error.
-func writeTrainOutputs(f *trainFlags, s *trainSetup, res *solvers.Result, report *classReport) ([]string, error) {
+func writeTrainOutputs(f *trainFlags, s *trainSetup, res *solvers.Result) ([]string, error) {
 	var written []string
 	var errs []error
 	if f.save != "" {
-		if err := saveModel(f.save, f, s, res, report); err != nil {
+		if err := saveModel(f.save, f, s, res); err != nil {
 			errs = append(errs, fmt.Errorf("saving the model: %w", err))
 			// Do not lose the trained weights: try the working directory.
 			name := fmt.Sprintf("bsum-model-%s-%d.json", time.Now().UTC().Format("20060102T150405Z"), os.Getpid())
-			if ferr := saveModel(name, f, s, res, report); ferr != nil {
+			if ferr := saveModel(name, f, s, res); ferr != nil {
 				errs = append(errs, fmt.Errorf("saving the model to the fallback file %s: %w", name, ferr))
 			} else {
 				s.saveNote = fmt.Sprintf("the model could not be written to %s; it was saved to %s instead", f.save, name)
@@ -720,7 +722,7 @@ func writeTrainOutputs(f *trainFlags, s *trainSetup, res *solvers.Result, report
 
 // saveModel writes the model to path atomically, mode 0644 (subject to the
 // umask).
-func saveModel(path string, f *trainFlags, s *trainSetup, res *solvers.Result, report *classReport) error {
+func saveModel(path string, f *trainFlags, s *trainSetup, res *solvers.Result) error {
 	m, err := models.NewModel(s.spec, res.Weights, s.set.Scaler)
 	if err != nil {
 		return err
@@ -754,7 +756,7 @@ func saveModel(path string, f *trainFlags, s *trainSetup, res *solvers.Result, r
 		m.Meta["val_loss"] = strconv.FormatFloat(res.ValLoss, 'g', -1, 64)
 		m.Meta["val_metric"] = strconv.FormatFloat(res.ValMetric, 'g', -1, 64)
 	}
-	if report != nil {
+	if report := s.report; report != nil {
 		m.Meta["test_rows"] = strconv.Itoa(len(report.truth))
 		m.Meta["test_accuracy"] = strconv.FormatFloat(report.accuracy(), 'g', -1, 64)
 	}
