@@ -66,7 +66,7 @@ func validateControl(cmd *cobra.Command, c *controlFlags, w io.Writer, solver st
 	if changed("gamma-max") && c.gammaMax == 0 {
 		return usageErrorf("--gamma-max must be > 0, got 0 (leave it out for no ceiling)")
 	}
-	if c.evalEvery < 1 {
+	if changed("eval-every") && c.evalEvery < 1 { // 0 from a command without the flag means the default, 1
 		return usageErrorf("--eval-every must be at least 1, got %d", c.evalEvery)
 	}
 	if c.logEvery < 0 {
