@@ -159,9 +159,10 @@ func savePlot(path string, f *trainFlags, s *trainSetup, hist []solvers.Record) 
 // progress is the progress bar of a training run; the zero value (no bar)
 // does nothing.
 type progress struct {
-	bar  *progressbar.ProgressBar
-	max  int
-	last time.Time
+	bar    *progressbar.ProgressBar
+	max    int
+	offset int // iterations done before this run (--init)
+	last   time.Time
 }
 
 // isTerminal reports whether w is a terminal.
@@ -194,10 +195,11 @@ func (p *progress) update(r solvers.Record) {
 	if p.bar == nil {
 		return
 	}
-	if now := time.Now(); now.Sub(p.last) >= 100*time.Millisecond || r.K >= p.max {
+	k := r.K - p.offset
+	if now := time.Now(); now.Sub(p.last) >= 100*time.Millisecond || k >= p.max {
 		p.last = now
 		p.bar.Describe(fmt.Sprintf("f=%.4g nmse=%.4g", r.F, r.NormMSE))
-		_ = p.bar.Set(min(r.K, p.max))
+		_ = p.bar.Set(min(k, p.max))
 	}
 }
 

@@ -51,6 +51,7 @@ type trainFlags struct {
 	tikhonov, l1  float64
 	plot, history string
 	save          string
+	init          string
 	quiet         bool
 	ctl           controlFlags
 	dataDir       string
@@ -145,6 +146,7 @@ dataset-fashion-mnist) with softmax-cross-entropy on logits and an --arch from
 	fl.StringVar(&f.plot, "plot", "", "write a plot of the normalised MSE per iteration to `FILE` (PNG)")
 	fl.StringVar(&f.history, "history", "", "write every iteration as CSV to `FILE`")
 	fl.StringVar(&f.save, "save", "", "write the trained model as JSON to `FILE`")
+	fl.StringVar(&f.init, "init", "", "start from the weights of the model `FILE` (saved by train on the same data and network); iterations continue its numbering, so --iters counts the new ones and histories concatenate")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
 	addControlFlags(cmd, &f.ctl)
 	fl.StringVar(&f.dataDir, "data-dir", "", "with --data fashion-mnist: the `FOLDER` of its IDX files (default: $"+dataset.FashionMNISTEnv+", else "+dataset.FashionMNISTDefaultDir+")")
@@ -216,7 +218,17 @@ func train(ctx context.Context, cmd *cobra.Command, f *trainFlags) error {
 		data, settings.Validation = tr, &val
 		setup.trainN, setup.valN = tr.N, val.N
 	}
-	res, runErr := solvers.Minimize(ctx, setup.net, data, nil, setup.method, settings)
+	var w0 graph.Weights
+	if f.init != "" {
+		var start int
+		if w0, start, err = initialWeights(f.init, setup); err != nil {
+			return err
+		}
+		settings.StartIter = start
+		bar.offset = start - 1
+		settings.MaxIter = start - 1 + setup.maxIter
+	}
+	res, runErr := solvers.Minimize(ctx, setup.net, data, w0, setup.method, settings)
 	bar.done()
 	if res == nil { // the run did not start
 		return failure(fmt.Errorf("training could not start: %w", runErr))
@@ -760,7 +772,10 @@ func saveModel(path string, f *trainFlags, s *trainSetup, res *solvers.Result) e
 		m.Meta["test_rows"] = strconv.Itoa(len(report.truth))
 		m.Meta["test_accuracy"] = strconv.FormatFloat(report.accuracy(), 'g', -1, 64)
 	}
-	return atomicWrite(path, m.Write)
+	m.Iter = res.Last().K // a later --init continues the numbering
+	// Model.Save writes atomically with mode 0644 and first removes stale
+	// temporaries that an earlier, killed save left in the folder.
+	return m.Save(path)
 }
 
 // blockUpdates counts the block updates of a history.
