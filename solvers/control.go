@@ -54,6 +54,11 @@ type Progress struct {
 	History []Record
 	// Blocks is J, the number of weight blocks.
 	Blocks int
+	// Stats are the run's evaluation counts so far, as Result.Stats.
+	Stats Stats
+	// Evaluations is the method's work so far in network passes (see
+	// EvaluationBudget for the weights): what an evaluation budget counts.
+	Evaluations int
 }
 
 // Converger is a stopping rule, in the manner of gonum/optimize's
@@ -249,6 +254,7 @@ type control struct {
 	conv     []Converger
 	progress Progress
 	stats    Stats
+	counted  Stats // stats already weighed into progress.Evaluations
 	val      *validator
 
 	best                 graph.Weights // lowest validation loss so far (nil without validation)
@@ -351,12 +357,15 @@ func (r *run) finishObservers(res *Result) {
 // control runs the observers, early stopping and the convergers on the
 // newest record.
 func (r *run) control(rec Record, hist []Record) (Status, string) {
+	c := &r.ctl
+	c.progress.Evaluations += r.passes(&rec)
+	c.counted = c.stats
+	c.progress.Stats = c.stats
 	for _, o := range r.s.Observers {
 		if err := o.Observe(rec, r.w); err != nil {
 			return ObserverStop, err.Error()
 		}
 	}
-	c := &r.ctl
 	if r.s.Patience > 0 && rec.Full && c.sinceBest >= r.s.Patience {
 		return EarlyStopped, fmt.Sprintf("validation loss did not improve for %d validated records; best %.6g at iteration %d", c.sinceBest, c.bestLoss, c.bestK)
 	}

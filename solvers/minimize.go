@@ -147,10 +147,14 @@ const (
 	// ObserverStop: an Observer returned an error (its text is in
 	// Result.Reason).
 	ObserverStop
+	// EvaluationLimit: the method's evaluations reached the budget
+	// (Converger EvaluationBudget; see Progress.Evaluations).
+	EvaluationLimit
 )
 
 var statusNames = [...]string{"not stopped", "iteration limit", "stationary", "gradient threshold", "time limit", "canceled", "callback stop", "failed",
-	"goal reached", "function convergence", "damping limit", "early stopped", "observer stop"}
+	"goal reached", "function convergence", "damping limit", "early stopped", "observer stop",
+	"evaluation limit"}
 
 // String names the status.
 func (s Status) String() string {

@@ -16,8 +16,8 @@ import (
 	"github.com/bsum-go/bsum/graph"
 )
 
-// Budget is what every method of a Race may spend. Set Time, Updates or
-// both; a run stops at whichever comes first.
+// Budget is what every method of a Race may spend. Set Time, Updates,
+// Evaluations or several; a run stops at whichever comes first.
 type Budget struct {
 	// Time is the wall time each method may run. With Time the ranking
 	// depends on the machine and its load; use Updates for reproducible
@@ -27,6 +27,12 @@ type Budget struct {
 	// many iterations of a one-block rule, Updates/J (at least one) sweeps of
 	// Jacobi, which updates all J blocks per iteration.
 	Updates int
+	// Evaluations is the number of network passes each method may make,
+	// counted as EvaluationBudget says (f and a block gradient 2, a
+	// curvature-vector product 2, an explicit P_j×P_j block matrix 2·P_j):
+	// the budget that compares first- and second-order methods at equal
+	// derivative work. A run stops after the iteration that reaches it.
+	Evaluations int
 }
 
 // RaceOptions are a race's optional settings; the zero value is a race from
@@ -40,8 +46,8 @@ type RaceOptions struct {
 	// sampling and random block choice: every method gets the same seed.
 	Seed uint64
 	// Parallel is how many methods run at once. If Parallel is 0, it
-	// defaults to min(GOMAXPROCS, len(methods)). With an Updates budget
-	// results do not depend on it; with a Time budget more runs than cores
+	// defaults to min(GOMAXPROCS, len(methods)). With an Updates or
+	// Evaluations budget (and no Time) results do not depend on it; with a Time budget more runs than cores
 	// share the cores and each gets less done.
 	Parallel int
 	// Target, if > 0, is an objective value: each entry reports when its run
@@ -68,6 +74,10 @@ type RaceEntry struct {
 	Certified bool
 	// Updates is the number of block updates the run made.
 	Updates int
+	// Evaluations is the method's work in network passes through its last
+	// record (Progress.Evaluations; what Budget.Evaluations counts). The
+	// run's evaluations by kind are in Result.Stats.
+	Evaluations int
 	// Reached is whether the run reached F ≤ Target (RaceOptions.Target);
 	// then TimeToTarget and UpdatesToTarget say when.
 	Reached         bool
@@ -99,8 +109,8 @@ type RaceResult struct {
 //
 // Methods run concurrently, RaceOptions.Parallel at a time; each run owns its
 // programs and the per-run state of its method (see Minimize), so with an
-// Updates budget the results are bitwise those of lone runs, independent of
-// Parallel. A method that fails or is refused gets an entry with Err set and
+// Updates or Evaluations budget (and no Time) the results are bitwise those
+// of lone runs, independent of Parallel. A method that fails or is refused gets an entry with Err set and
 // ranks last; Race returns an error only when nothing can run (no methods, no
 // budget, bad data or start). Cancelling ctx stops every run (Status
 // Canceled) and they are ranked as they stand. Race is safe for concurrent
@@ -112,8 +122,8 @@ func Race(ctx context.Context, net *graph.Net, data Data, methods []BSUM, budget
 	if len(methods) == 0 {
 		return nil, fmt.Errorf("solvers: race: no methods: %w", ErrMethod)
 	}
-	if budget.Time < 0 || budget.Updates < 0 || budget.Time == 0 && budget.Updates == 0 {
-		return nil, fmt.Errorf("solvers: race: budget %+v: give a positive Time or Updates: %w", budget, ErrMethod)
+	if budget.Time < 0 || budget.Updates < 0 || budget.Evaluations < 0 || budget.Time == 0 && budget.Updates == 0 && budget.Evaluations == 0 {
+		return nil, fmt.Errorf("solvers: race: budget %+v: give a positive Time, Updates or Evaluations: %w", budget, ErrMethod)
 	}
 	if opts.Parallel < 0 {
 		return nil, fmt.Errorf("solvers: race: Parallel = %d: %w", opts.Parallel, ErrMethod)
@@ -144,6 +154,12 @@ func Race(ctx context.Context, net *graph.Net, data Data, methods []BSUM, budget
 			if m.Blocks == Jacobi {
 				s.MaxIter = max(1, budget.Updates/J)
 			}
+		}
+		// The recorder comes first so that it sees the record on which the
+		// budget stops the run; each run has its own.
+		s.Convergers = []Converger{evalRecorder{&e.Evaluations}}
+		if budget.Evaluations > 0 {
+			s.Convergers = append(s.Convergers, EvaluationBudget{Max: budget.Evaluations})
 		}
 		// A run's own check (newRun) also runs inside Minimize; doing it here
 		// refuses a bad method without taking a slot.
@@ -215,13 +231,26 @@ func Race(ctx context.Context, net *graph.Net, data Data, methods []BSUM, budget
 	return out, nil
 }
 
+// evalRecorder is a Converger that never stops a run: it keeps the run's
+// Progress.Evaluations in *n. It belongs to one run (not safe for
+// concurrent use).
+type evalRecorder struct{ n *int }
+
+func (c evalRecorder) Converged(p *Progress) (Status, string) {
+	*c.n = p.Evaluations
+	return NotStopped, ""
+}
+
 // WriteTable writes the ranking as an aligned text table: rank, method, final
-// f and normalised MSE, block updates, status, certified, wall time, and the
+// f and normalised MSE, block updates, evaluations (network passes, the
+// unit of Budget.Evaluations) and their breakdown by kind (objectives,
+// gradients, curvature-vector products, explicit matrices; Result.Stats),
+// status, certified, wall time, and the
 // time and updates to the target when one was set (target > 0). A "*" marks
 // the winner.
 func (r *RaceResult) WriteTable(w io.Writer, target float64) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	head := "rank\tmethod\tfinal f\tnMSE\tupdates\tstatus\tcertified\ttime"
+	head := "rank\tmethod\tfinal f\tnMSE\tupdates\tevals\tf/∇f/Hv·Gv/mat\tstatus\tcertified\ttime"
 	if target > 0 {
 		head += fmt.Sprintf("\tto f≤%g", target)
 	}
@@ -237,13 +266,15 @@ func (r *RaceResult) WriteTable(w io.Writer, target float64) error {
 			cert = "yes"
 		}
 		if e.Result == nil {
-			fmt.Fprintf(tw, "%d\t%v\t-\t-\t0\trefused: %v\t%s\t-", e.Rank, e.Method, e.Err, cert)
+			fmt.Fprintf(tw, "%d\t%v\t-\t-\t0\t0\t-\trefused: %v\t%s\t-", e.Rank, e.Method, e.Err, cert)
 		} else {
 			status := e.Result.Status.String()
 			if e.Err != nil {
 				status += ": " + e.Err.Error()
 			}
-			fmt.Fprintf(tw, "%d%s\t%v\t%.6g\t%.6g\t%d\t%s\t%s\t%s", e.Rank, mark, e.Method, e.Result.F, e.Result.NormMSE, e.Updates, status, cert, e.Result.Elapsed.Round(time.Millisecond))
+			st := &e.Result.Stats
+			kinds := fmt.Sprintf("%d/%d/%d/%d", st.Objective, st.Gradient, st.HVP+st.GaussNewton, st.Hessian+st.GaussNewtonMatrix)
+			fmt.Fprintf(tw, "%d%s\t%v\t%.6g\t%.6g\t%d\t%d\t%s\t%s\t%s\t%s", e.Rank, mark, e.Method, e.Result.F, e.Result.NormMSE, e.Updates, e.Evaluations, kinds, status, cert, e.Result.Elapsed.Round(time.Millisecond))
 		}
 		if target > 0 {
 			if e.Reached {
