@@ -1,6 +1,7 @@
 // Command bsum trains neural networks with Block Successive Upper-bound
 // Minimization (BSUM, Ghauch et al., "A Unified Framework for Training Neural
-// Networks") and predicts with the trained models.
+// Networks"), predicts with the trained models, races solvers against each
+// other and exports models for NumPy.
 //
 // Usage:
 //
@@ -8,6 +9,8 @@
 //	bsum train   --data fashion-mnist --arch 784-…-10 [--train-n N --test-n N] [flags]
 //	bsum predict --model model.json --data FILE.csv [--out preds.csv]
 //	bsum predict --model model.json --data fashion-mnist [--out labels.csv]
+//	bsum race    --data FILE.csv|bodyfat --solvers LIST [--iters N | --evals N | --time D] [--save best.json]
+//	bsum export  --model model.json --npz weights.npz
 //	bsum solvers
 //	bsum version
 //
@@ -105,6 +108,28 @@
 // target, to standard output or to --out. --data - reads the CSV from
 // standard input. A prediction that is not finite is never written: predict
 // exits with 1 naming the first such row.
+//
+// # race
+//
+// race runs every solver of --solvers (name or name:step, e.g.
+// lm,gd,bp:harmonic:1,adagrad) on the same data from the same start, drawn
+// with --seed, under the same budget per solver: --iters block updates,
+// --evals evaluations, --time of wall time, or several (the first reached
+// stops a run). --evals counts network passes over the batch: an objective
+// 1, a block gradient 1, a Hessian- or Gauss-Newton-vector product 2, an
+// explicit P×P block matrix 2·P, so that first- and second-order solvers
+// are charged alike for what they compute. It prints a ranking by final f
+// with each solver's block updates, evaluations and their counts by kind,
+// status, certification and wall time (and, with --target-f, when f first
+// reached it); with --iters or --evals and no --time the ranking is
+// reproducible for a seed however many solvers run at once (--parallel).
+// Only certified solvers win unless --uncertified is given; --save writes
+// the winner's model. The data, network and solver flags are train's.
+//
+// # export
+//
+// export writes a model file's weights (one float64 array per block, named
+// by the block) and its data scaler as a NumPy .npz archive, atomically.
 //
 // # solvers
 //

@@ -19,36 +19,52 @@ type raceFlags struct {
 	train    trainFlags
 	solvers  string
 	iters    int
+	evals    int
 	targetF  float64
 	parallel int
 }
 
-// defaultRaceUpdates is the block-update budget when neither --iters nor
-// --time is given.
+// defaultRaceUpdates is the block-update budget when none of --iters,
+// --evals and --time is given.
 const defaultRaceUpdates = 200
 
 func newRaceCmd() *cobra.Command {
 	var f raceFlags
 	cmd := &cobra.Command{
-		Use:   "race --data FILE.csv|bodyfat --solvers LIST [--iters N | --time D] [flags]",
+		Use:   "race --data FILE.csv|bodyfat --solvers LIST [--iters N | --evals N | --time D] [flags]",
 		Short: "Run several solvers from one start under one budget and rank them",
-		Long: `Run every solver of --solvers on the same data, from the same starting weights
-(drawn with --seed), under the same budget: --iters block updates (Jacobi
-counts all J blocks of an iteration) and/or --time of wall time per solver.
-Solvers run concurrently, as many at once as there are cores (--parallel).
+		Long: fmt.Sprintf(`Run every solver of --solvers on the same data, from the same starting weights
+(drawn with --seed), under the same budget per solver: --iters block updates
+(Jacobi counts all J blocks of an iteration), --evals evaluations, --time of
+wall time, or several (a run stops at the first one reached; without any,
+--iters %d). Solvers run concurrently, as many at once as there are cores
+(--parallel).
 
-The ranking is by final objective f on the whole data set. With --iters the
-ranking and every number but the times are reproducible for a given --seed,
-however many run at once. Only solvers covered by the paper's convergence
+--evals counts the derivative work of a solver in network passes over the
+batch: an objective f 1, a block gradient 1, a Hessian- or
+Gauss-Newton-vector product 2, an explicit P×P block matrix 2·P (the P
+products that would build it; P is the block's number of weights). Full-set
+evaluations for the ranking are not counted. This charges first- and
+second-order solvers alike for what they compute; a run stops after the
+iteration that reaches the budget.
+
+The ranking is by final objective f on the whole data set; its columns give
+the block updates, the evaluations (evals) and their counts by kind
+(objectives/gradients/curvature products/explicit matrices), the status,
+whether the solver is certified, the wall time and, with --target-f, when f
+first reached it. With --iters or --evals (and no --time) the ranking and
+every number but the times are reproducible for a given --seed, however
+many run at once. Only solvers covered by the paper's convergence
 theory ("certified") can win, unless --uncertified is given; the others are
 still run and ranked. --save writes the winner's model.
 
 --solvers lists solvers as name or name:step, e.g. lm,gd,bp:harmonic:1,adagrad
 or bp:recursive:1,0.99 (numbers after a comma continue the step's
 parameters). The data, network and solver-parameter flags are those of
-'bsum train'.`,
+'bsum train'.`, defaultRaceUpdates),
 		Example: `  bsum race --data bodyfat --solvers lm,gd,bp:harmonic:1,adagrad --time 10s
-  bsum race --data bodyfat --solvers lm,gd,bp:armijo --iters 300 --target-f 0.01 --save best.json`,
+  bsum race --data bodyfat --solvers lm,gd,bp:armijo --iters 300 --target-f 0.01 --save best.json
+  bsum race --data bodyfat --solvers lm,hf,gd,bp:armijo --evals 20000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return race(cmd.Context(), cmd, &f)
@@ -75,6 +91,7 @@ parameters). The data, network and solver-parameter flags are those of
 	fl.StringVar(&t.blocks, "blocks", "cyclic", "block rule of every solver: "+strings.Join(catalogNames("blocks"), ", "))
 	fl.StringVar(&t.batch, "batch", "0", "batch size of every solver: 0 for the full data set, B, or growing")
 	fl.IntVar(&f.iters, "iters", 0, fmt.Sprintf("block updates per solver (default %d when --time is not given)", defaultRaceUpdates))
+	fl.IntVar(&f.evals, "evals", 0, "evaluations per solver, in network passes (f 1, gradient 1, curvature product 2, P×P block matrix 2·P)")
 	fl.DurationVar(&t.budget, "time", 0, "wall time per solver, e.g. 10s")
 	fl.Float64Var(&f.targetF, "target-f", 0, "report when each solver first reaches f ≤ this value (0: not reported)")
 	fl.IntVar(&f.parallel, "parallel", 0, "solvers run at once (0: the number of cores)")
@@ -138,14 +155,17 @@ func race(ctx context.Context, cmd *cobra.Command, f *raceFlags) error {
 	if f.iters < 0 {
 		return usageErrorf("--iters must be ≥ 0, got %d", f.iters)
 	}
+	if f.evals < 0 {
+		return usageErrorf("--evals must be ≥ 0, got %d", f.evals)
+	}
 	if f.parallel < 0 {
 		return usageErrorf("--parallel must be ≥ 0, got %d", f.parallel)
 	}
 	if !(f.targetF >= 0) {
 		return usageErrorf("--target-f must be ≥ 0, got %v", f.targetF)
 	}
-	budget := solvers.Budget{Time: f.train.budget, Updates: f.iters}
-	if budget.Updates == 0 && budget.Time == 0 {
+	budget := solvers.Budget{Time: f.train.budget, Updates: f.iters, Evaluations: f.evals}
+	if budget.Updates == 0 && budget.Time == 0 && budget.Evaluations == 0 {
 		budget.Updates = defaultRaceUpdates
 	}
 	t := &f.train

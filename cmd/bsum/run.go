@@ -113,7 +113,7 @@ Exit codes, the same for every command:
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cmd.SetOut(stderr)
 			_ = cmd.Help()
-			return usageErrorf("missing command (want train, predict, solvers or version)")
+			return usageErrorf("missing command (want train, predict, race, export, solvers or version)")
 		},
 		SilenceErrors: true,
 		SilenceUsage:  true,
