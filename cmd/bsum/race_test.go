@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -26,6 +28,7 @@ func TestRaceUsageErrors(t *testing.T) {
 		{"bad step", []string{"race", "--data", "bodyfat", "--solvers", "bp:harmonic:x"}, "--step"},
 		{"unknown block rule", []string{"race", "--data", "bodyfat", "--solvers", "lm", "--blocks", "diagonal"}, "--blocks"},
 		{"negative iters", []string{"race", "--data", "bodyfat", "--solvers", "lm", "--iters", "-1"}, "--iters"},
+		{"negative evals", []string{"race", "--data", "bodyfat", "--solvers", "lm", "--evals", "-1"}, "--evals"},
 		{"negative parallel", []string{"race", "--data", "bodyfat", "--solvers", "lm", "--parallel", "-2"}, "--parallel"},
 		{"negative target", []string{"race", "--data", "bodyfat", "--solvers", "lm", "--target-f", "-1"}, "--target-f"},
 		{"no data", []string{"race", "--solvers", "lm"}, "--data"},
@@ -49,6 +52,9 @@ func rankingColumns(t *testing.T, table string) []string {
 			continue
 		}
 		i := strings.Index(line, "iteration limit")
+		if i < 0 {
+			i = strings.Index(line, "evaluation limit")
+		}
 		require.Positive(t, i, line)
 		out = append(out, strings.Join(strings.Fields(line[:i]), " "))
 	}
@@ -75,6 +81,48 @@ func TestRaceRanksAndSavesTheWinner(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "12", m.Meta["iterations"])
 	assert.Equal(t, "true", m.Meta["certified"])
+}
+
+// --evals gives every solver the same number of network passes; the
+// ranking, with its evaluation counts, does not depend on --parallel.
+func TestRaceEvaluationBudget(t *testing.T) {
+	args := []string{"race", "--data", "bodyfat", "--solvers", "gd,lm,hf,bp:armijo", "--evals", "1500"}
+	r1 := runInProcess(t, context.Background(), append(args, "--parallel", "1")...)
+	require.Equal(t, exitOK, r1.code, r1.stderr)
+	r2 := runInProcess(t, context.Background(), append(args, "--parallel", "2")...)
+	require.Equal(t, exitOK, r2.code, r2.stderr)
+	rows := rankingColumns(t, r1.stdout)
+	require.Len(t, rows, 4)
+	assert.Equal(t, rows, rankingColumns(t, r2.stdout), "the ranking does not depend on --parallel")
+	head := strings.Fields(strings.SplitN(r1.stdout, "\n", 2)[0])
+	require.Contains(t, head, "evals")
+	col := slices.Index(head, "evals")
+	for _, row := range rows {
+		f := strings.Fields(row)
+		if f[1] == "*" {
+			f = append(f[:1], f[2:]...)
+		}
+		// The method names hold spaces: count the columns from the end.
+		evals, err := strconv.Atoi(f[len(f)-(len(head)-col)+3])
+		require.NoError(t, err, row)
+		assert.GreaterOrEqual(t, evals, 1500, row)
+		assert.Less(t, evals, 1500+2*130+200, "%s: overshoots by more than one LM update", row)
+	}
+	table, _, _ := strings.Cut(r1.stdout, "winner:")
+	assert.Equal(t, 4, strings.Count(table, "evaluation limit"), r1.stdout)
+}
+
+func TestRootNamesRaceAndExport(t *testing.T) {
+	r := runInProcess(t, context.Background())
+	assert.Equal(t, exitUsage, r.code)
+	for _, c := range []string{"race", "export", "train", "predict"} {
+		assert.Contains(t, r.stderr, c)
+	}
+	assert.Contains(t, r.stderr, "missing command (want train, predict, race, export, solvers or version)")
+	r = runInProcess(t, context.Background(), "race", "--help")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "--evals")
+	assert.Contains(t, r.stdout, "network passes")
 }
 
 func TestRaceWithoutCertifiedWinnerFails(t *testing.T) {
