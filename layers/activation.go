@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/bsum-go/bsum/graph"
+	"github.com/bsum-go/bsum/internal/quote"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -355,5 +356,5 @@ func ActivationByName(name string, params ...float64) (Activation, error) {
 		}
 		return f, nil
 	}
-	return nil, fmt.Errorf("layers: unknown activation %q (valid: %s): %w", name, strings.Join(Activations(), ", "), graph.ErrArgument)
+	return nil, fmt.Errorf("layers: unknown activation %s (valid: %s): %w", quote.Quote(name), strings.Join(Activations(), ", "), graph.ErrArgument)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/bsum-go/bsum/graph"
+	"github.com/bsum-go/bsum/internal/quote"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -72,7 +73,7 @@ func ByName(name string, params ...float64) (graph.Loss, error) {
 	case NameSoftmaxCrossEntropy:
 		return SoftmaxCrossEntropy(), nil
 	}
-	return nil, fmt.Errorf("losses: unknown loss %q; valid names: %s: %w", name, strings.Join(names, ", "), graph.ErrArgument)
+	return nil, fmt.Errorf("losses: unknown loss %s; valid names: %s: %w", quote.Quote(name), strings.Join(names, ", "), graph.ErrArgument)
 }
 
 func known(name string) bool {

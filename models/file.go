@@ -8,8 +8,11 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/bsum-go/bsum/graph"
+	"github.com/bsum-go/bsum/internal/quote"
 	"github.com/bsum-go/bsum/models/dataset"
 )
 
@@ -210,7 +213,7 @@ func (m *Model) Attach(net *graph.Net) error {
 		mis.Other = append(mis.Other, fmt.Sprintf("the output size is %d in the file, %d in the network", m.Out, net.Out()))
 	}
 	if name := net.Loss().Name(); name != m.Loss.Name {
-		mis.Other = append(mis.Other, fmt.Sprintf("the loss is %q in the file, %q in the network", quoteLimit(m.Loss.Name), name))
+		mis.Other = append(mis.Other, fmt.Sprintf("the loss is %s in the file, %q in the network", quote.Quote(m.Loss.Name), name))
 	}
 	if len(mis.Missing) == 0 && len(mis.Unexpected) == 0 {
 		for j, b := range net.Blocks() {
@@ -359,10 +362,10 @@ func Read(r io.Reader) (*Model, error) {
 		Version int    `json:"version"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("models: decoding: %v: %w", err, ErrModelFile)
+		return nil, fmt.Errorf("models: decoding: %s: %w", jsonError(err), ErrModelFile)
 	}
 	if head.Format != FileFormat {
-		return nil, fmt.Errorf("models: format %q, want %q: %w", quoteLimit(head.Format), FileFormat, ErrModelFile)
+		return nil, fmt.Errorf("models: format %s, want %q: %w", quote.Quote(head.Format), FileFormat, ErrModelFile)
 	}
 	switch head.Version {
 	case 1:
@@ -378,7 +381,7 @@ func decodeStrict(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("models: decoding: %v: %w", err, ErrModelFile)
+		return fmt.Errorf("models: decoding: %s: %w", jsonError(err), ErrModelFile)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return fmt.Errorf("models: trailing data after the model: %w", ErrModelFile)
@@ -506,4 +509,25 @@ func LoadNet(path string, net *graph.Net) (*Model, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, nil
+}
+
+// jsonError is a JSON decoding error's text with what it echoes of the file
+// bounded: an unknown field's name is quoted with internal/quote, any other
+// text longer than 200 bytes is cut (encoding/json's other messages name
+// types and offsets, not values, but a file is not to be trusted).
+func jsonError(err error) string {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		if u, uerr := strconv.Unquote(name); uerr == nil {
+			return "json: unknown field " + quote.Quote(u)
+		}
+	}
+	if len(msg) > 200 {
+		cut := 200
+		for cut > 0 && !utf8.RuneStart(msg[cut]) {
+			cut--
+		}
+		return fmt.Sprintf("%s… (%d bytes)", msg[:cut], len(msg))
+	}
+	return msg
 }

@@ -16,6 +16,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/bsum-go/bsum/graph"
+	"github.com/bsum-go/bsum/internal/quote"
 	"github.com/bsum-go/bsum/models/dataset"
 )
 
@@ -209,10 +210,10 @@ func ReadNPZ(r io.ReaderAt, size int64) (*NPZ, error) {
 	for _, f := range zr.File {
 		name, ok := strings.CutSuffix(f.Name, ".npy")
 		if !ok || name == "" {
-			return nil, fmt.Errorf("models: npz: entry %q is not a named .npy array: %w", quoteLimit(f.Name), ErrNPZ)
+			return nil, fmt.Errorf("models: npz: entry %s is not a named .npy array: %w", quote.Quote(f.Name), ErrNPZ)
 		}
 		if seen[name] {
-			return nil, fmt.Errorf("models: npz: array %q stored twice: %w", quoteLimit(name), ErrNPZ)
+			return nil, fmt.Errorf("models: npz: array %s stored twice: %w", quote.Quote(name), ErrNPZ)
 		}
 		seen[name] = true
 		if strings.HasPrefix(name, NPZScalerPrefix) {
@@ -221,7 +222,7 @@ func ReadNPZ(r io.ReaderAt, size int64) (*NPZ, error) {
 		}
 		shape, v, err := readFloatEntry(f, 2)
 		if err != nil {
-			return nil, fmt.Errorf("models: npz: block %q: %w", quoteLimit(name), err)
+			return nil, fmt.Errorf("models: npz: block %s: %w", quote.Quote(name), err)
 		}
 		z.Blocks = append(z.Blocks, BlockInfo{Name: name, Rows: shape[0], Cols: shape[1]})
 		z.Weights = append(z.Weights, v)
@@ -312,7 +313,7 @@ func readScaler(files map[string]*zip.File) (*dataset.Scaler, error) {
 		}
 	}
 	for name := range files {
-		return nil, fmt.Errorf("models: npz: unknown scaler array %q for target mode %q: %w", quoteLimit(name), quoteLimit(string(s.TargetMode)), ErrNPZ)
+		return nil, fmt.Errorf("models: npz: unknown scaler array %s for target mode %s: %w", quote.Quote(name), quote.Quote(string(s.TargetMode)), ErrNPZ)
 	}
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("models: npz: scaler: %w (%w)", err, ErrNPZ)
@@ -429,7 +430,7 @@ func readFloatEntry(f *zip.File, dims int) (shape []int, v []float64, err error)
 	}
 	if e.descr != "<f8" && e.descr != ">f8" {
 		e.rc.Close()
-		return nil, nil, fmt.Errorf("dtype %q, want float64 (<f8): %w", quoteLimit(e.descr), ErrNPZ)
+		return nil, nil, fmt.Errorf("dtype %s, want float64 (<f8): %w", quote.Quote(e.descr), ErrNPZ)
 	}
 	if int64(e.elems)*8 > int64(f.UncompressedSize64) {
 		e.rc.Close()
@@ -477,7 +478,7 @@ func readStringEntry(f *zip.File, dims int) ([]string, error) {
 	width, err := strconv.Atoi(strings.TrimPrefix(e.descr, "<U"))
 	if !strings.HasPrefix(e.descr, "<U") || err != nil || width <= 0 || width > npzMaxStringElement {
 		e.rc.Close()
-		return nil, fmt.Errorf("dtype %q, want a unicode string (<U…): %w", quoteLimit(e.descr), ErrNPZ)
+		return nil, fmt.Errorf("dtype %s, want a unicode string (<U…): %w", quote.Quote(e.descr), ErrNPZ)
 	}
 	want := int64(e.elems) * int64(width) * 4
 	if want > int64(f.UncompressedSize64) || want > npzMaxStrings {

@@ -27,6 +27,7 @@ import (
 	G "gorgonia.org/gorgonia"
 
 	"github.com/bsum-go/bsum/graph"
+	"github.com/bsum-go/bsum/internal/quote"
 	"github.com/bsum-go/bsum/layers"
 	"github.com/bsum-go/bsum/losses"
 )
@@ -69,13 +70,13 @@ type Spec struct {
 func ParseSizes(s string) ([]int, error) {
 	fields := strings.FieldsFunc(s, func(r rune) bool { return r == '-' || r == ',' })
 	if len(fields) < 2 {
-		return nil, fmt.Errorf("models: architecture %q: need at least an input and an output size, like 13-10-1: %w", s, ErrSpec)
+		return nil, fmt.Errorf("models: architecture %s: need at least an input and an output size, like 13-10-1: %w", quote.Quote(s), ErrSpec)
 	}
 	sizes := make([]int, len(fields))
 	for i, f := range fields {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("models: architecture %q: size %q is not a positive integer: %w", s, f, ErrSpec)
+			return nil, fmt.Errorf("models: architecture %s: size %s is not a positive integer: %w", quote.Quote(s), quote.Quote(f), ErrSpec)
 		}
 		sizes[i] = n
 	}
@@ -118,7 +119,7 @@ func (s Spec) resolve() (hidden, out layers.Activation, loss graph.Loss, err err
 	case KindDeepLinear:
 		hidden, out = layers.Identity(), layers.Identity()
 	default:
-		return nil, nil, nil, fmt.Errorf("models: unknown kind %q (want %s, %s or %s): %w", s.Kind, KindMLP, KindDeepLinear, KindConv, ErrSpec)
+		return nil, nil, nil, fmt.Errorf("models: unknown kind %s (want %s, %s or %s): %w", quote.Quote(s.Kind), KindMLP, KindDeepLinear, KindConv, ErrSpec)
 	}
 	lname := s.Loss
 	if lname == "" {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/bsum-go/bsum/graph"
+	"github.com/bsum-go/bsum/internal/quote"
 )
 
 // ErrMismatch is wrapped by a *MismatchError: saved weights that do not
@@ -73,13 +74,13 @@ func (e *MismatchError) empty() bool {
 func (e *MismatchError) Error() string {
 	var parts []string
 	if len(e.Missing) > 0 {
-		parts = append(parts, "missing from the file: "+strings.Join(quoteAll(e.Missing), ", "))
+		parts = append(parts, "missing from the file: "+quote.List(e.Missing))
 	}
 	if len(e.Unexpected) > 0 {
-		parts = append(parts, "unexpected in the file (the network has no such block): "+strings.Join(quoteAll(e.Unexpected), ", "))
+		parts = append(parts, "unexpected in the file (the network has no such block): "+quote.List(e.Unexpected))
 	}
 	for _, s := range e.Shapes {
-		parts = append(parts, fmt.Sprintf("block %q is %d×%d in the file, %d×%d in the network", s.Name, s.Saved[0], s.Saved[1], s.Net[0], s.Net[1]))
+		parts = append(parts, fmt.Sprintf("block %s is %d×%d in the file, %d×%d in the network", quote.Quote(s.Name), s.Saved[0], s.Saved[1], s.Net[0], s.Net[1]))
 	}
 	parts = append(parts, e.Other...)
 	return "models: the saved weights do not match the network: " + strings.Join(parts, "; ")
@@ -87,23 +88,6 @@ func (e *MismatchError) Error() string {
 
 // Unwrap returns ErrMismatch.
 func (e *MismatchError) Unwrap() error { return ErrMismatch }
-
-func quoteAll(names []string) []string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = fmt.Sprintf("%q", quoteLimit(n))
-	}
-	return out
-}
-
-// quoteLimit shortens a name read from a file to at most 80 characters.
-func quoteLimit(s string) string {
-	r := []rune(s)
-	if len(r) <= 80 {
-		return s
-	}
-	return string(r[:77]) + "…"
-}
 
 // matchBlocks maps saved blocks onto the network's by name. perm[j] is the
 // index in saved of the network's block j. The error (nil if none) lists
@@ -159,20 +143,20 @@ func checkBlocks(blocks []BlockInfo, w graph.Weights, sentinel error) error {
 			return fmt.Errorf("models: block %d has no name: %w", j+1, sentinel)
 		}
 		if seen[b.Name] {
-			return fmt.Errorf("models: block %q saved twice: %w", quoteLimit(b.Name), sentinel)
+			return fmt.Errorf("models: block %s saved twice: %w", quote.Quote(b.Name), sentinel)
 		}
 		seen[b.Name] = true
 		if b.Rows <= 0 || b.Cols <= 0 || b.Rows > maxDim || b.Cols > maxDim || b.Rows*b.Cols > maxWeights {
-			return fmt.Errorf("models: block %q has shape %s: %w", quoteLimit(b.Name), b.shape(), sentinel)
+			return fmt.Errorf("models: block %s has shape %s: %w", quote.Quote(b.Name), b.shape(), sentinel)
 		}
 		if len(w[j]) != b.Size() {
-			return fmt.Errorf("models: block %q is %s but has %d weights: %w", quoteLimit(b.Name), b.shape(), len(w[j]), sentinel)
+			return fmt.Errorf("models: block %s is %s but has %d weights: %w", quote.Quote(b.Name), b.shape(), len(w[j]), sentinel)
 		}
 		if !graph.Weights([][]float64{w[j]}).AllFinite() {
-			return fmt.Errorf("models: block %q has a non-finite weight: %w", quoteLimit(b.Name), sentinel)
+			return fmt.Errorf("models: block %s has a non-finite weight: %w", quote.Quote(b.Name), sentinel)
 		}
 		if !(b.Tikhonov >= 0) || !(b.L1 >= 0) || b.Tikhonov > maxFloat || b.L1 > maxFloat {
-			return fmt.Errorf("models: block %q has regulariser λ (Tikhonov %v, L1 %v), want finite ≥ 0: %w", quoteLimit(b.Name), b.Tikhonov, b.L1, sentinel)
+			return fmt.Errorf("models: block %s has regulariser λ (Tikhonov %v, L1 %v), want finite ≥ 0: %w", quote.Quote(b.Name), b.Tikhonov, b.L1, sentinel)
 		}
 	}
 	return nil

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/bsum-go/bsum/internal/quote"
 )
 
 // Entry describes one solver, surrogate or step rule for listings such as
@@ -59,7 +61,7 @@ func ParseStep(s string) (StepRule, error) {
 		for _, f := range strings.Split(arg, ",") {
 			v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
 			if err != nil {
-				return nil, fmt.Errorf("solvers: step %q: %q is not a number: %w", s, f, ErrMethod)
+				return nil, fmt.Errorf("solvers: step %s: %s is not a number: %w", quote.Quote(s), quote.Quote(f), ErrMethod)
 			}
 			nums = append(nums, v)
 		}
@@ -89,7 +91,7 @@ func ParseStep(s string) (StepRule, error) {
 			r = &Recursive{Alpha0: nums[0], T: nums[1]}
 		}
 	default:
-		return nil, fmt.Errorf("solvers: unknown step rule %q (want unit, armijo, const:C, invsqrt:C, harmonic:C, recursive:A0,T): %w", s, ErrMethod)
+		return nil, fmt.Errorf("solvers: unknown step rule %q (want unit, armijo, const:C, invsqrt:C, harmonic:C, recursive:A0,T): %w", quote.Quote(s), ErrMethod)
 	}
 	if err := want(n); err != nil {
 		return nil, err
@@ -142,12 +144,12 @@ func ByName(name string, o Options) (BSUM, error) {
 		v    float64
 	}{{"Gamma", o.Gamma}, {"Lambda", o.Lambda}, {"Eta", o.Eta}} {
 		if !(c.v >= 0) || math.IsInf(c.v, 0) {
-			return BSUM{}, fmt.Errorf("solvers: solver %q: %s = %v must be a finite number ≥ 0 (0 takes the default): %w", name, c.name, c.v, ErrMethod)
+			return BSUM{}, fmt.Errorf("solvers: solver %s: %s = %v must be a finite number ≥ 0 (0 takes the default): %w", quote.Quote(name), c.name, c.v, ErrMethod)
 		}
 	}
 	if o.Step != nil {
 		if err := ValidateStep(o.Step); err != nil {
-			return BSUM{}, fmt.Errorf("solvers: solver %q: %w (%w)", name, err, ErrMethod)
+			return BSUM{}, fmt.Errorf("solvers: solver %s: %w (%w)", quote.Quote(name), err, ErrMethod)
 		}
 	}
 	var m BSUM
@@ -183,7 +185,7 @@ func ByName(name string, o Options) (BSUM, error) {
 	case "adagrad":
 		m = AdaGrad(def(o.Eta, 0.1))
 	default:
-		return BSUM{}, fmt.Errorf("solvers: unknown solver %q (want bp, gd, lm, lm-hessian, hf, proxl1, exact-bcd, bp-clr, adagrad): %w", name, ErrMethod)
+		return BSUM{}, fmt.Errorf("solvers: unknown solver %s (want bp, gd, lm, lm-hessian, hf, proxl1, exact-bcd, bp-clr, adagrad): %w", quote.Quote(name), ErrMethod)
 	}
 	if o.Step != nil && name != "bp" && name != "bp-clr" {
 		m.Step = o.Step
@@ -202,5 +204,5 @@ func ParseBlocks(s string) (BlockRule, error) {
 			return r, nil
 		}
 	}
-	return 0, fmt.Errorf("solvers: unknown block rule %q (want cyclic, random, gauss-southwell, jacobi): %w", s, ErrMethod)
+	return 0, fmt.Errorf("solvers: unknown block rule %s (want cyclic, random, gauss-southwell, jacobi): %w", quote.Quote(s), ErrMethod)
 }
