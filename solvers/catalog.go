@@ -91,7 +91,7 @@ func ParseStep(s string) (StepRule, error) {
 			r = &Recursive{Alpha0: nums[0], T: nums[1]}
 		}
 	default:
-		return nil, fmt.Errorf("solvers: unknown step rule %q (want unit, armijo, const:C, invsqrt:C, harmonic:C, recursive:A0,T): %w", quote.Quote(s), ErrMethod)
+		return nil, fmt.Errorf("solvers: unknown step rule %s (want unit, armijo, const:C, invsqrt:C, harmonic:C, recursive:A0,T): %w", quote.Quote(s), ErrMethod)
 	}
 	if err := want(n); err != nil {
 		return nil, err

@@ -24,7 +24,7 @@ func parseArch(s string) ([]int, error) {
 	parts := strings.Split(t, sep)
 	for i, p := range parts {
 		if strings.TrimSpace(p) == "" {
-			return nil, fmt.Errorf("%q: size %d of %d is empty; write the sizes as d0-d1-…-dJ, e.g. 13-10-1", s, i+1, len(parts))
+			return nil, fmt.Errorf("%s: size %d of %d is empty; write the sizes as d0-d1-…-dJ, e.g. 13-10-1", q(s), i+1, len(parts))
 		}
 	}
 	sizes, err := models.ParseSizes(t)
@@ -32,7 +32,7 @@ func parseArch(s string) ([]int, error) {
 		return nil, err
 	}
 	if len(sizes) != len(parts) {
-		return nil, fmt.Errorf("%q: mixes '-' and ','; write the sizes as d0-d1-…-dJ, e.g. 13-10-1", s)
+		return nil, fmt.Errorf("%s: mixes '-' and ','; write the sizes as d0-d1-…-dJ, e.g. 13-10-1", q(s))
 	}
 	return sizes, nil
 }
@@ -49,10 +49,10 @@ func parseList(flag, s string) ([]string, error) {
 	for i, p := range parts {
 		p = strings.TrimSpace(p)
 		if p == "" {
-			return nil, usageErrorf("%s %q: item %d of %d is empty; give comma-separated column names, e.g. %s area,rooms", flag, s, i+1, len(parts), flag)
+			return nil, usageErrorf("%s %s: item %d of %d is empty; give comma-separated column names, e.g. %s area,rooms", flag, q(s), i+1, len(parts), flag)
 		}
 		if seen[p] {
-			return nil, usageErrorf("%s %q: column %q is named twice", flag, s, p)
+			return nil, usageErrorf("%s %s: column %s is named twice", flag, q(s), q(p))
 		}
 		seen[p] = true
 		out = append(out, p)
@@ -69,7 +69,7 @@ func parseFloats(flag, s string) ([]float64, error) {
 	for _, p := range strings.Split(s, ",") {
 		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
 		if err != nil {
-			return nil, usageErrorf("%s %q: %q is not a number", flag, s, strings.TrimSpace(p))
+			return nil, usageErrorf("%s %s: %s is not a number", flag, q(s), q(strings.TrimSpace(p)))
 		}
 		out = append(out, v)
 	}

@@ -110,7 +110,7 @@ func predict(cmd *cobra.Command, f *predictFlags) error {
 	}
 	tab, err := src.table(m.Scaler.FeatureNames)
 	if errors.Is(err, dataset.ErrUnknownColumn) {
-		return badData(fmt.Errorf("%w; the model needs the columns %s", err, strings.Join(m.Scaler.FeatureNames, ", ")))
+		return badData(fmt.Errorf("%w; the model needs the columns %s", err, plainList(m.Scaler.FeatureNames)))
 	}
 	if err != nil {
 		return badData(err)
@@ -124,7 +124,7 @@ func predict(cmd *cobra.Command, f *predictFlags) error {
 	pred, n, err := m.PredictTable(tab)
 	if err != nil {
 		if errors.Is(err, dataset.ErrUnknownColumn) {
-			return badData(fmt.Errorf("%w; the model needs the columns %s", err, strings.Join(m.Scaler.FeatureNames, ", ")))
+			return badData(fmt.Errorf("%w; the model needs the columns %s", err, plainList(m.Scaler.FeatureNames)))
 		}
 		return failure(err)
 	}

@@ -122,7 +122,7 @@ func parseRaceSolvers(s string) ([]raceEntry, error) {
 			continue
 		}
 		if p == "" {
-			return nil, fmt.Errorf("empty item in %q", s)
+			return nil, fmt.Errorf("empty item in %s", q(s))
 		}
 		items = append(items, p)
 	}
@@ -134,7 +134,7 @@ func parseRaceSolvers(s string) ([]raceEntry, error) {
 	for i, it := range items {
 		low := strings.ToLower(it)
 		if seen[low] {
-			return nil, fmt.Errorf("%q is listed twice", it)
+			return nil, fmt.Errorf("%s is listed twice", q(it))
 		}
 		seen[low] = true
 		name, step, _ := strings.Cut(low, ":")
@@ -179,7 +179,7 @@ func race(ctx context.Context, cmd *cobra.Command, f *raceFlags) error {
 	for i, e := range entries {
 		t.solver, t.step = e.solver, e.step
 		if methods[i], err = parseMethod(cmd, t); err != nil {
-			return fmt.Errorf("--solvers item %q: %w", e.spec, err)
+			return fmt.Errorf("--solvers item %s: %w", q(e.spec), err)
 		}
 		if methods[i].Batches.Size > setup.set.N {
 			return usageErrorf("--batch %d exceeds the %d rows of the data", methods[i].Batches.Size, setup.set.N)

@@ -84,7 +84,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if errors.As(err, &ee) {
 		code = ee.code
 	}
-	fmt.Fprintf(stderr, "bsum: %v\n", err)
+	fmt.Fprintf(stderr, "bsum: %s\n", boundQuoted(err.Error()))
 	if code == exitUsage && cmd != nil && (ee == nil || !ee.data) {
 		fmt.Fprintf(stderr, "Run '%s --help' for usage.\n", cmd.CommandPath())
 	}
@@ -122,7 +122,9 @@ Exit codes, the same for every command:
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage(err) })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return usage(&flagError{boundFlagMessage(err.Error()), err})
+	})
 	root.AddCommand(newTrainCmd(), newPredictCmd(), newSolversCmd(), newVersionCmd())
 	root.AddCommand(newExportCmd(), newRaceCmd())
 	return root

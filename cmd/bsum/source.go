@@ -58,7 +58,7 @@ func (s *source) table(columns []string) (*dataset.Table, error) {
 		for _, c := range columns {
 			if t.ColumnIndex(c) < 0 {
 				return nil, &dataset.ParseError{File: bodyFatName, Column: c,
-					Err: fmt.Errorf("%w: the header has %s", dataset.ErrUnknownColumn, strings.Join(t.Columns, ", "))}
+					Err: fmt.Errorf("%w: the header has %s", dataset.ErrUnknownColumn, plainList(t.Columns))}
 			}
 		}
 		return t, nil
@@ -159,7 +159,7 @@ func (s *source) keepColumns(names []string) ([][]string, error) {
 		idx := make([]int, len(names))
 		for i, n := range names {
 			if idx[i] = t.ColumnIndex(n); idx[i] < 0 {
-				return nil, usageErrorf("--keep: %s has no column %q (it has %s)", bodyFatName, n, strings.Join(t.Columns, ", "))
+				return nil, usageErrorf("--keep: %s has no column %s (it has %s)", bodyFatName, q(n), plainList(t.Columns))
 			}
 		}
 		rows := make([][]string, len(t.Rows))
@@ -184,7 +184,7 @@ func (s *source) keepColumns(names []string) ([][]string, error) {
 			}
 		}
 		if idx[i] < 0 {
-			return nil, usageErrorf("--keep: %s has no column %q (it has %s)", s.name, n, strings.Join(header, ", "))
+			return nil, usageErrorf("--keep: %s has no column %s (it has %s)", s.name, q(n), plainList(header))
 		}
 	}
 	cr := s.rawReader()

@@ -335,7 +335,7 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 		f.features = dataset.BodyFatFeatures()
 	}
 	if slices.Contains(f.features, f.target) {
-		return nil, usageErrorf("--features %s names the target %q; list only the input columns", f.featuresFlag, f.target)
+		return nil, usageErrorf("--features %s names the target %s; list only the input columns", q(f.featuresFlag), q(f.target))
 	}
 	if f.lossParams, err = parseFloats("--loss-param", f.lossParamFlag); err != nil {
 		return nil, err
@@ -351,7 +351,7 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 	}
 	kind := strings.ToLower(f.kind)
 	if kind != models.KindMLP && kind != models.KindDeepLinear && kind != models.KindConv {
-		return nil, usageErrorf("unknown --kind %q (want %s, %s or %s)", f.kind, models.KindMLP, models.KindDeepLinear, models.KindConv)
+		return nil, usageErrorf("unknown --kind %s (want %s, %s or %s)", q(f.kind), models.KindMLP, models.KindDeepLinear, models.KindConv)
 	}
 	hidden, err := parseActivation("--activation", f.activation)
 	if err != nil {
@@ -426,7 +426,7 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 		if last != set.Out {
 			why = append(why, fmt.Sprintf("its last size is %d but there are %d targets (%s)", last, set.Out, namesList(set.TargetNames)))
 		}
-		return nil, usageErrorf("--arch %s does not fit the data: %s; use e.g. --arch %d-10-%d", f.arch, strings.Join(why, " and "), set.In, set.Out)
+		return nil, usageErrorf("--arch %s does not fit the data: %s; use e.g. --arch %d-10-%d", plain(f.arch), strings.Join(why, " and "), set.In, set.Out)
 	}
 	if method.Batches.Size > set.N {
 		return nil, usageErrorf("--batch %d exceeds the %d rows of %s", method.Batches.Size, set.N, dataName)
@@ -493,7 +493,7 @@ func loadTable(cmd *cobra.Command, f *trainFlags, out layers.Activation) (*datas
 	set, err := tab.Build(cfg)
 	if err != nil {
 		if errors.Is(err, dataset.ErrUnknownColumn) || errors.Is(err, dataset.ErrDuplicateColumn) || errors.Is(err, dataset.ErrNoColumns) {
-			return nil, "", usageErrorf("%w (columns of %s: %s)", err, tab.Name, strings.Join(tab.Columns, ", "))
+			return nil, "", usageErrorf("%w (columns of %s: %s)", err, tab.Name, plainList(tab.Columns))
 		}
 		if errors.Is(err, dataset.ErrConstantColumn) && strings.Contains(err.Error(), strconv.Quote(f.target)) {
 			return nil, "", badData(fmt.Errorf("%w: the target takes a single value, so there is nothing to learn (and the normalised MSE ‖Y−H‖²/‖Y−mean Y‖² is undefined)", err))
@@ -507,9 +507,9 @@ func loadTable(cmd *cobra.Command, f *trainFlags, out layers.Activation) (*datas
 // (Fashion-MNIST has 784 pixel features).
 func namesList(names []string) string {
 	if len(names) > 12 {
-		return fmt.Sprintf("%s, …, %s", strings.Join(names[:3], ", "), names[len(names)-1])
+		return fmt.Sprintf("%s, …, %s", plainList(names[:3]), plain(names[len(names)-1]))
 	}
-	return strings.Join(names, ", ")
+	return plainList(names)
 }
 
 // numWeights is the number of weights of net, Σ_j p_j.
@@ -559,9 +559,9 @@ func dataProblem(src *source, f *trainFlags, err error) error {
 	switch {
 	case len(feats) > 0 && slices.Contains(numeric, f.target):
 		hint = fmt.Sprintf("without --features every column but the target must be numeric; the numeric columns are %s: train on them with --features %s",
-			strings.Join(numeric, ", "), strings.Join(feats, ","))
+			plainList(numeric), strings.Join(feats, ","))
 	case len(feats) > 0:
-		hint = fmt.Sprintf("the numeric columns are %s, and the target %q is not among them", strings.Join(numeric, ", "), f.target)
+		hint = fmt.Sprintf("the numeric columns are %s, and the target %s is not among them", plainList(numeric), q(f.target))
 	}
 	return fmt.Errorf("%w; %s", err, hint)
 }
@@ -590,7 +590,7 @@ func parseMethod(cmd *cobra.Command, f *trainFlags) (solvers.BSUM, error) {
 	default:
 		n, err := strconv.Atoi(b)
 		if err != nil || n < 0 {
-			return solvers.BSUM{}, usageErrorf("--batch %q: want 0 (full data set), a positive batch size, or growing", f.batch)
+			return solvers.BSUM{}, usageErrorf("--batch %s: want 0 (full data set), a positive batch size, or growing", q(f.batch))
 		}
 		o.Batches = solvers.FixedBatch(n)
 	}
@@ -600,7 +600,7 @@ func parseMethod(cmd *cobra.Command, f *trainFlags) (solvers.BSUM, error) {
 	m, err := solvers.ByName(name, o)
 	if err != nil {
 		if errors.Is(err, solvers.ErrCondition8) {
-			return solvers.BSUM{}, usageErrorf("--solver %s --step %s: %w; choose a step rule that satisfies (8), e.g. harmonic:1, or add --uncertified", name, f.step, err)
+			return solvers.BSUM{}, usageErrorf("--solver %s --step %s: %w; choose a step rule that satisfies (8), e.g. harmonic:1, or add --uncertified", plain(name), plain(f.step), err)
 		}
 		return solvers.BSUM{}, usageErrorf("--solver: %w", err)
 	}
@@ -622,7 +622,7 @@ func warnIgnored(cmd *cobra.Command, w io.Writer, m solvers.BSUM) {
 	}
 	if cmd.Flags().Changed("step") && solver == "bp-clr" {
 		if _, ok := m.Step.(solvers.Constant); !ok {
-			fmt.Fprintf(w, "bsum: note: bp-clr reads only --step const:C; --step %s is ignored\n", cmd.Flag("step").Value)
+			fmt.Fprintf(w, "bsum: note: bp-clr reads only --step const:C; --step %s is ignored\n", plain(cmd.Flag("step").Value.String()))
 		}
 	}
 }
@@ -631,7 +631,7 @@ func warnIgnored(cmd *cobra.Command, w io.Writer, m solvers.BSUM) {
 func parseActivation(flag, s string) (layers.Activation, error) {
 	name, params, err := parseNameParams(s)
 	if err != nil {
-		return nil, usageErrorf("%s %q: %w", flag, s, err)
+		return nil, usageErrorf("%s %s: %w", flag, q(s), err)
 	}
 	act, err := layers.ActivationByName(name, params...)
 	if err != nil {
@@ -653,7 +653,7 @@ func parseNameParams(s string) (string, []float64, error) {
 		for _, p := range strings.Split(arg, ",") {
 			v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
 			if err != nil {
-				return "", nil, fmt.Errorf("parameter %q is not a number", p)
+				return "", nil, fmt.Errorf("parameter %s is not a number", q(p))
 			}
 			params = append(params, v)
 		}
