@@ -170,17 +170,21 @@ func race(ctx context.Context, cmd *cobra.Command, f *raceFlags) error {
 	}
 	t := &f.train
 	t.iters = max(1, budget.Updates) // prepareTrain checks it; the race uses budget
-	t.solver, t.step = entries[0].solver, entries[0].step
-	setup, err := prepareTrain(cmd, t)
-	if err != nil {
-		return err
-	}
+	// Every item is parsed before the data are read, so that a bad item is
+	// named as an item of --solvers.
 	methods := make([]solvers.BSUM, len(entries))
 	for i, e := range entries {
 		t.solver, t.step = e.solver, e.step
 		if methods[i], err = parseMethod(cmd, t); err != nil {
 			return fmt.Errorf("--solvers item %s: %w", q(e.spec), err)
 		}
+	}
+	t.solver, t.step = entries[0].solver, entries[0].step
+	setup, err := prepareTrain(cmd, t)
+	if err != nil {
+		return err
+	}
+	for i, e := range entries {
 		if methods[i].Batches.Size > setup.set.N {
 			return usageErrorf("--batch %d exceeds the %d rows of the data", methods[i].Batches.Size, setup.set.N)
 		}

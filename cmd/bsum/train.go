@@ -477,6 +477,9 @@ func loadTable(cmd *cobra.Command, f *trainFlags, out layers.Activation) (*datas
 	}
 	tab, err := src.table(columns)
 	if err != nil {
+		if errors.Is(err, dataset.ErrUnknownColumn) {
+			err = fmt.Errorf("%s: %w", columnFlag(err, f.target), err)
+		}
 		return nil, "", badData(dataProblem(src, f, err))
 	}
 	cfg := dataset.Config{Features: f.features, Targets: []string{f.target}}
@@ -493,7 +496,7 @@ func loadTable(cmd *cobra.Command, f *trainFlags, out layers.Activation) (*datas
 	set, err := tab.Build(cfg)
 	if err != nil {
 		if errors.Is(err, dataset.ErrUnknownColumn) || errors.Is(err, dataset.ErrDuplicateColumn) || errors.Is(err, dataset.ErrNoColumns) {
-			return nil, "", usageErrorf("%w (columns of %s: %s)", err, tab.Name, plainList(tab.Columns))
+			return nil, "", usageErrorf("%s: %w (columns of %s: %s)", columnFlag(err, f.target), err, tab.Name, plainList(tab.Columns))
 		}
 		if errors.Is(err, dataset.ErrConstantColumn) && strings.Contains(err.Error(), strconv.Quote(f.target)) {
 			return nil, "", badData(fmt.Errorf("%w: the target takes a single value, so there is nothing to learn (and the normalised MSE ‖Y−H‖²/‖Y−mean Y‖² is undefined)", err))
@@ -501,6 +504,15 @@ func loadTable(cmd *cobra.Command, f *trainFlags, out layers.Activation) (*datas
 		return nil, "", badData(err)
 	}
 	return set, tab.Name, nil
+}
+
+// columnFlag is the flag that named the unknown column of err: --target
+// when it is the target, else --features.
+func columnFlag(err error, target string) string {
+	if pe := (*dataset.ParseError)(nil); errors.As(err, &pe) && pe.Column == target {
+		return "--target"
+	}
+	return "--features"
 }
 
 // namesList joins column names for a message, abbreviating long lists
