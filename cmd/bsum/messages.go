@@ -79,10 +79,16 @@ func boundQuoted(msg string) string {
 }
 
 // boundFlagMessage bounds a pflag error, whose templates are short but may
-// echo a flag name unquoted ("unknown flag: --…", "bad flag syntax: …"):
+// echo a flag name unquoted: a long name after "unknown flag: ", "bad flag
+// syntax: " or "flag needs an argument: " is quoted by q; otherwise
 // boundQuoted, then a cut at maxFlagMessage bytes with an ellipsis and the
 // length.
 func boundFlagMessage(msg string) string {
+	for _, prefix := range []string{"unknown flag: ", "bad flag syntax: ", "flag needs an argument: "} {
+		if rest, ok := strings.CutPrefix(msg, prefix); ok && len(rest) > quote.Max {
+			return prefix + q(rest)
+		}
+	}
 	out := boundQuoted(msg)
 	if len(out) <= maxFlagMessage {
 		return out

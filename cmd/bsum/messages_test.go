@@ -118,3 +118,31 @@ func TestMessagesBoundHugeValues(t *testing.T) {
 		}
 	}
 }
+
+func TestBoundMessages(t *testing.T) {
+	long := strings.Repeat("x", 100)
+	cut := `"` + strings.Repeat("x", 80) + `"… (100 bytes)`
+	for _, tc := range []struct {
+		name, in, quoted, flag string
+	}{
+		{"short", `invalid argument "x" for "--iters" flag`, `invalid argument "x" for "--iters" flag`, `invalid argument "x" for "--iters" flag`},
+		{"long quoted", `invalid argument "` + long + `" for "--iters" flag: parsing "` + long + `"`,
+			`invalid argument ` + cut + ` for "--iters" flag: parsing ` + cut, `invalid argument ` + cut + ` for "--iters" flag: parsing ` + cut},
+		{"unknown flag", "unknown flag: --" + long, "unknown flag: --" + long, `unknown flag: "--` + strings.Repeat("x", 78) + `"… (102 bytes)`},
+		{"stray quote", `a "b` + long, `a "b` + long, `a "b` + long},
+		{"too long unquoted", strings.Repeat("y", 500), strings.Repeat("y", 500), strings.Repeat("y", maxFlagMessage) + "… (500 bytes)"},
+		{"multi-byte cut", strings.Repeat("é", 300), strings.Repeat("é", 300), strings.Repeat("é", maxFlagMessage/2) + "… (600 bytes)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.quoted, boundQuoted(tc.in))
+			assert.Equal(t, tc.flag, boundFlagMessage(tc.in))
+		})
+	}
+	assert.Equal(t, "Age, W1, \"a,b\", \"\", \"\\x00\", "+`"`+strings.Repeat("z", 80)+`"… (81 bytes)`,
+		plainList([]string{"Age", "W1", "a,b", "", "\x00", strings.Repeat("z", 81)}))
+	many := make([]string, 25)
+	for i := range many {
+		many[i] = "c"
+	}
+	assert.True(t, strings.HasSuffix(plainList(many), "c, … (5 more)"), plainList(many))
+}
