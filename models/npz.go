@@ -81,7 +81,7 @@ func (m *Model) WriteNPZ(w io.Writer) error {
 	}
 	for _, b := range m.Blocks {
 		if strings.HasPrefix(b.Name, NPZScalerPrefix) {
-			return fmt.Errorf("models: npz: block %q: names starting with %q are reserved for the scaler: %w", b.Name, NPZScalerPrefix, graph.ErrArgument)
+			return fmt.Errorf("models: npz: block %s: names starting with %q are reserved for the scaler: %w", quote.Quote(b.Name), NPZScalerPrefix, graph.ErrArgument)
 		}
 	}
 	zw := npz.NewWriter(w)

@@ -71,7 +71,7 @@ func export(cmd *cobra.Command, modelPath, npzPath string) error {
 	}
 	blocks := make([]string, len(m.Blocks))
 	for j, b := range m.Blocks {
-		blocks[j] = fmt.Sprintf("%s %d×%d", b.Name, b.Rows, b.Cols)
+		blocks[j] = fmt.Sprintf("%s %d×%d", plain(b.Name), b.Rows, b.Cols)
 	}
 	what := "no scaler"
 	if m.Scaler != nil {

@@ -103,13 +103,23 @@ func TestMessagesBoundHugeValues(t *testing.T) {
 			{"model target mode", func(t *testing.T) []string {
 				return []string{"predict", "--model", modelWith(t, func(m map[string]any) { sub(m, "scaler")["target_mode"] = v }), "--data", "bodyfat"}
 			}, "target"},
+			{"model block name reserved for the scaler", func(t *testing.T) []string {
+				return []string{"export", "--model", modelWith(t, func(m map[string]any) {
+					m["blocks"].([]any)[0].(map[string]any)["name"] = "scaler." + v
+					delete(m, "spec") // a custom network's model: its blocks go to the archive by name
+				}), "--npz", filepath.Join(t.TempDir(), "w.npz")}
+			}, "block"},
 			{"model unknown field", func(t *testing.T) []string {
 				return []string{"export", "--model", modelWith(t, func(m map[string]any) { m[v] = 1 }), "--npz", filepath.Join(t.TempDir(), "w.npz")}
 			}, "unknown field"},
 		} {
 			t.Run(kind+"/"+tc.name, func(t *testing.T) {
 				r := runInProcess(t, context.Background(), tc.args(t)...)
-				assert.Equal(t, exitUsage, r.code, "%.600s", r.stderr)
+				want := exitUsage
+				if tc.name == "model block name reserved for the scaler" {
+					want = exitFailure // a valid model that cannot be written as .npz (export's exit 1)
+				}
+				assert.Equal(t, want, r.code, "%.600s", r.stderr)
 				assert.Less(t, len(r.stderr), 1000, "%.1200s", r.stderr)
 				assert.Contains(t, r.stderr, tc.names)
 				assert.True(t, utf8.ValidString(r.stderr))
