@@ -244,6 +244,43 @@ func setInput(m *machine, in *input, src []float64) {
 	m.touched(in.node)
 }
 
+// bindColumns binds columns [lo, lo+p.batch) of the rows×B matrices x and
+// y (y nil: X alone, as SetInput) straight into the program's inputs,
+// without a copy of the whole batch. The caller (Sharded) has checked x and
+// y whole: shapes, finiteness and labels.
+func (p *Program) bindColumns(x, y []float64, B, lo int) {
+	setColumns(p.m, p.x, x, B, lo)
+	p.xSet, p.ySet = true, false
+	if y != nil {
+		setColumns(p.m, p.y, y, B, lo)
+		p.ySet = true
+	}
+}
+
+// setColumns is setInput for columns [lo, lo+n) of the rows×B matrix src,
+// n the input's column count.
+func setColumns(m *machine, in *input, src []float64, B, lo int) {
+	n := in.val.Shape()[1]
+	rows := len(in.buf) / n
+	same := m.valid[m.index[in.node]]
+	for r := 0; r < rows && same; r++ {
+		dst, s := in.buf[r*n:(r+1)*n], src[r*B+lo:r*B+lo+n]
+		for i, v := range s {
+			if dst[i] != v {
+				same = false
+				break
+			}
+		}
+	}
+	if same {
+		return
+	}
+	for r := 0; r < rows; r++ {
+		copy(in.buf[r*n:(r+1)*n], src[r*B+lo:r*B+lo+n])
+	}
+	m.touched(in.node)
+}
+
 func firstNonFinite(x []float64) int {
 	for i, v := range x {
 		if v != v || v > maxFloat || v < -maxFloat {
