@@ -465,7 +465,7 @@ func (s *Sharded) PrepareCurvature() error {
 // cost more than the split saves. BenchmarkShardThreshold (a full gradient
 // step on 1 and 2 shards, 2 cores shared with other jobs, load average
 // 5.3–6.5) measured 2 shards against 1 at 0.9–1.1× the speed for BodyFat up
-// to B·p = 5.6·10⁶, 0.3–0.5× for p = 203,264 at B·p ≤ 2.6·10⁷, and
+// to B·p = 5.6·10⁶, 0.5–0.8× for p = 203,264 at B·p ≤ 2.6·10⁷, and
 // 0.7–1.9× (noisy) at B·p = 2.1·10⁸; the threshold is set conservatively
 // above every measured loss. BodyFat's full batch (252·340 = 8.6·10⁴)
 // stays on one Program; a full batch of Fashion-MNIST on 784-256-10
