@@ -392,3 +392,29 @@ func TestShardAuto(t *testing.T) {
 	assert.GreaterOrEqual(t, big, 1)
 	assert.LessOrEqual(t, big, max(1, runtime.GOMAXPROCS(0)))
 }
+
+// The one-shard path of ProgramCache.Evaluator is the plain Program: a
+// full gradient step through it allocates nothing.
+func TestShardOneProgramPathAllocatesNothing(t *testing.T) {
+	pr := bodyFatProblem(t, 1e-3)
+	c := pr.net.NewProgramCache()
+	defer c.Release()
+	g := pr.net.NewWeights()
+	w := pr.w.Clone()
+	step := func() {
+		e, err := c.Evaluator(pr.n, graph.AutoShards(pr.net, pr.n))
+		require.NoError(t, err)
+		require.NoError(t, e.SetBatch(pr.x, pr.y))
+		require.NoError(t, e.SetWeights(w))
+		_, err = e.Objective()
+		require.NoError(t, err)
+		for j := range g {
+			require.NoError(t, e.Grad(j, g[j]))
+			for k := range w[j] {
+				w[j][k] -= 1e-3 * g[j][k]
+			}
+		}
+	}
+	step()
+	assert.Zero(t, testing.AllocsPerRun(20, step))
+}
