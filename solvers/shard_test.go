@@ -77,6 +77,38 @@ func TestShardRunsMatchOneProgram(t *testing.T) {
 	}
 }
 
+// A softmax classifier on shuffled mini-batches (epochs) gives the same
+// run on 4 shards as on one program, to rounding.
+func TestShardSoftmaxMiniBatches(t *testing.T) {
+	spec := models.MLP("tanh", 5, 8, 3)
+	spec.Output, spec.Loss, spec.Bias, spec.Tikhonov = "identity", losses.NameSoftmaxCrossEntropy, true, 1e-3
+	net, err := spec.Net()
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(11, 12))
+	const n = 120
+	data := solvers.Data{X: make([]float64, 5*n), Y: make([]float64, 3*n), N: n}
+	for i := range data.X {
+		data.X[i] = rng.NormFloat64()
+	}
+	for c := 0; c < n; c++ {
+		data.Y[rng.IntN(3)*n+c] = 1
+	}
+	w0 := net.Init(rng)
+	for i, m := range []solvers.BSUM{solvers.BP(solvers.Harmonic{C: 1}), solvers.LM()} {
+		m.Batches = solvers.Shuffled(40)
+		s := solvers.Settings{MaxIter: 9, Seed: 13, Shards: 1}
+		one, err := solvers.Minimize(context.Background(), net, data, w0, m, s)
+		require.NoError(t, err, m.String())
+		s.Shards = 4
+		sh, err := solvers.Minimize(context.Background(), net, data, w0, m, s)
+		require.NoError(t, err, m.String())
+		closeRun(t, one, sh, 1e-9, m.String())
+		if i == 0 {
+			assert.Less(t, sh.F, sh.History[0].F, "%s lowers f", m.String())
+		}
+	}
+}
+
 // Concurrent sharded runs on one Net equal lone sharded runs bit for bit
 // (run under -race in CI).
 func TestConcurrentShardedRunsEqualLoneRuns(t *testing.T) {
