@@ -60,7 +60,8 @@ type Sharded struct {
 
 // NewSharded compiles a Sharded evaluator for batch local columns with
 // private programs (not cached). It fails for a loss that is not
-// SampleSeparable, for fewer columns than shards, or Total < batch.
+// SampleSeparable, for fewer columns than shards, Total < batch, or a
+// Total other than batch with a one-participant Reducer.
 // NewSharded is safe for concurrent use.
 func (n *Net) NewSharded(batch int, c ShardConfig) (*Sharded, error) {
 	return n.newSharded(batch, c, func(b int) (*Program, error) { return n.newProgram(b, true) })
@@ -87,6 +88,9 @@ func (n *Net) newSharded(batch int, c ShardConfig, get func(int) (*Program, erro
 	red := c.Reducer
 	if red == nil {
 		red = Local{}
+	}
+	if red.Size() == 1 && total != batch {
+		return nil, fmt.Errorf("graph: %d columns of %d in all, but one participant holds them all: %w", batch, total, ErrArgument)
 	}
 	s := &Sharded{net: n, batch: batch, total: total, red: red,
 		lo: make([]int, S+1), wt: make([]float64, S),

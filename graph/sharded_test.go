@@ -279,6 +279,8 @@ func TestShardArguments(t *testing.T) {
 		{10, graph.ShardConfig{Shards: 0}},
 		{10, graph.ShardConfig{Shards: 11}},
 		{10, graph.ShardConfig{Shards: 2, Total: 9}},
+		{10, graph.ShardConfig{Shards: 2, Total: 20}},
+		{10, graph.ShardConfig{Shards: 2, Total: 20, Reducer: graph.Local{}}},
 		{0, graph.ShardConfig{Shards: 1}},
 	} {
 		_, err := pr.net.NewSharded(c.batch, c.cfg)
