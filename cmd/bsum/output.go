@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -73,12 +74,21 @@ func atomicWrite(path string, write func(io.Writer) error) (err error) {
 // historyHeader names the columns of --history.
 var historyHeader = []string{"k", "blocks", "block_names", "f", "nmse", "stationarity", "grad_norm", "alpha", "gamma", "batch", "elapsed_seconds"}
 
+// validationHeader names the columns --history adds with --val-frac.
+var validationHeader = []string{"val_loss", "val_metric"}
+
 // writeHistory writes one CSV row per record. blocks are the indices of the
 // updated blocks as in solvers.Record.Blocks (0-based: 0 is the first block,
-// W1), separated by ';'; block_names are their names.
-func writeHistory(w io.Writer, hist []solvers.Record, names []string) error {
+// W1), separated by ';'; block_names are their names. With validation the
+// rows end with the validation loss and metric (Record.ValLoss and
+// ValMetric; NaN where no validation ran).
+func writeHistory(w io.Writer, hist []solvers.Record, names []string, validation bool) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(historyHeader); err != nil {
+	header := historyHeader
+	if validation {
+		header = append(slices.Clone(historyHeader), validationHeader...)
+	}
+	if err := cw.Write(header); err != nil {
 		return err
 	}
 	num := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
@@ -95,6 +105,9 @@ func writeHistory(w io.Writer, hist []solvers.Record, names []string) error {
 			strconv.Itoa(r.K), strings.Join(blocks, ";"), strings.Join(blockNames, ";"), num(r.F), num(r.NormMSE),
 			num(r.Stationarity), num(r.GradNorm), num(r.Alpha), num(r.Gamma),
 			strconv.Itoa(r.Batch), num(r.Elapsed.Seconds()),
+		}
+		if validation {
+			row = append(row, num(r.ValLoss), num(r.ValMetric))
 		}
 		if err := cw.Write(row); err != nil {
 			return err
@@ -146,9 +159,10 @@ func savePlot(path string, f *trainFlags, s *trainSetup, hist []solvers.Record) 
 // progress is the progress bar of a training run; the zero value (no bar)
 // does nothing.
 type progress struct {
-	bar  *progressbar.ProgressBar
-	max  int
-	last time.Time
+	bar    *progressbar.ProgressBar
+	max    int
+	offset int // iterations done before this run (--init)
+	last   time.Time
 }
 
 // isTerminal reports whether w is a terminal.
@@ -181,10 +195,11 @@ func (p *progress) update(r solvers.Record) {
 	if p.bar == nil {
 		return
 	}
-	if now := time.Now(); now.Sub(p.last) >= 100*time.Millisecond || r.K >= p.max {
+	k := r.K - p.offset
+	if now := time.Now(); now.Sub(p.last) >= 100*time.Millisecond || k >= p.max {
 		p.last = now
 		p.bar.Describe(fmt.Sprintf("f=%.4g nmse=%.4g", r.F, r.NormMSE))
-		_ = p.bar.Set(min(r.K, p.max))
+		_ = p.bar.Set(min(k, p.max))
 	}
 }
 

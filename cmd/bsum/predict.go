@@ -20,6 +20,8 @@ import (
 type predictFlags struct {
 	model, data, out string
 	keep             string
+	dataDir          string
+	testN            int
 }
 
 func newPredictCmd() *cobra.Command {
@@ -35,9 +37,15 @@ naming the target, to standard output or to --out.
 
 A prediction that is not a finite number (an overflow, for inputs far outside
 the training data) is never printed: predict exits with 1 naming the first
-such row.`,
+such row.
+
+With --data fashion-mnist the model (trained with --data fashion-mnist)
+classifies the Fashion-MNIST test images, scaled as in training; predict prints
+the accuracy and the confusion matrix, and --out writes one CSV row per image
+(image, label, predicted, predicted_class).`,
 		Example: `  bsum predict --model model.json --data new.csv --out preds.csv
-  bsum predict --model model.json --data new.csv --keep id,name`,
+  bsum predict --model model.json --data new.csv --keep id,name
+  bsum predict --model fashion.json --data fashion-mnist --out labels.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return predict(cmd, &f)
@@ -49,6 +57,8 @@ such row.`,
 	fl.StringVar(&f.data, "data", "", "CSV `FILE` with the model's feature columns, - for standard input, or bodyfat (required)")
 	fl.StringVar(&f.out, "out", "", "write the predictions to `FILE` instead of standard output")
 	fl.StringVar(&f.keep, "keep", "", "copy these columns of --data (comma-separated `LIST`, any content) to the output, before the predictions")
+	fl.StringVar(&f.dataDir, "data-dir", "", "with --data fashion-mnist: the `FOLDER` of its IDX files (default: $"+dataset.FashionMNISTEnv+", else "+dataset.FashionMNISTDefaultDir+")")
+	fl.IntVar(&f.testN, "test-n", 0, "with --data fashion-mnist: the first `N` test images only (0: all 10,000)")
 	return cmd
 }
 
@@ -57,7 +67,17 @@ func predict(cmd *cobra.Command, f *predictFlags) error {
 		return usageErrorf("missing --model: give a model file written by 'bsum train --save'")
 	}
 	if f.data == "" {
-		return usageErrorf("missing --data: give a CSV file with the model's feature columns")
+		return usageErrorf("missing --data: give a CSV file with the model's feature columns, or fashion-mnist")
+	}
+	fashion := f.data == fashionName
+	if !fashion && (cmd.Flags().Changed("data-dir") || cmd.Flags().Changed("test-n")) {
+		return usageErrorf("--data-dir and --test-n apply only to --data %s", fashionName)
+	}
+	if fashion && f.keep != "" {
+		return usageErrorf("--keep copies CSV columns; --data %s has none (--out writes the image index and labels)", fashionName)
+	}
+	if f.testN < 0 {
+		return usageErrorf("--test-n must be ≥ 0 (0: all images), got %d", f.testN)
 	}
 	keep, err := parseList("--keep", f.keep)
 	if err != nil {
@@ -80,6 +100,9 @@ func predict(cmd *cobra.Command, f *predictFlags) error {
 	}
 	if m.Scaler == nil {
 		return badData(fmt.Errorf("%s has no data scaler, so its inputs and outputs cannot be mapped to data units; save it with 'bsum train --save'", f.model))
+	}
+	if fashion {
+		return predictFashion(cmd, f, m, toFile)
 	}
 	src, err := readSource(f.data, cmd.InOrStdin())
 	if err != nil {
@@ -187,4 +210,54 @@ func checkFinite(pred []float64, out, n int, src *source) error {
 	}
 	return fmt.Errorf("%s: data row %d: the prediction is %s, not a finite number (%d of %d rows); its inputs are probably far outside the training data, or the model's weights overflow; nothing was written",
 		where, first+1, strings.Join(vals, ", "), count, n)
+}
+
+// predictFashion classifies the Fashion-MNIST test images with m (pixels
+// scaled by the model's own scaler), prints the accuracy and the confusion
+// matrix, and with --out writes one row per image: its index in the test
+// file, the true label and the predicted label and class.
+func predictFashion(cmd *cobra.Command, f *predictFlags, m *models.Model, toFile bool) error {
+	if net := m.Net(); net.In() != dataset.FashionMNISTPixels || net.Out() != dataset.FashionMNISTClassesN {
+		return badData(fmt.Errorf("%s maps %d inputs to %d outputs; --data %s needs a model from %d pixels to %d classes (train one with --data %s)",
+			f.model, net.In(), net.Out(), fashionName, dataset.FashionMNISTPixels, dataset.FashionMNISTClassesN, fashionName))
+	}
+	set, err := fashionTestSet(f.dataDir, f.testN, m.Scaler)
+	if err != nil {
+		return err
+	}
+	rep, err := classifyModel(m, set)
+	if err != nil {
+		return failure(fmt.Errorf("classifying the test images: %w", err))
+	}
+	if ctx := cmd.Context(); ctx != nil && ctx.Err() != nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "bsum: interrupted; no predictions written")
+		return errReported{exitInterrupted}
+	}
+	classes := m.Scaler.TargetNames
+	write := func(w io.Writer) error {
+		cw := csv.NewWriter(w)
+		if err := cw.Write([]string{"image", "label", "predicted", "predicted_class"}); err != nil {
+			return err
+		}
+		for j, p := range rep.pred {
+			if err := cw.Write([]string{strconv.Itoa(j), strconv.Itoa(rep.truth[j]), strconv.Itoa(p), className(classes, p)}); err != nil {
+				return err
+			}
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	if toFile {
+		if err := atomicWrite(f.out, write); err != nil {
+			return failure(fmt.Errorf("writing the predictions: %w", err))
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "bsum: wrote %d predicted labels to %s\n", len(rep.pred), f.out)
+	} else if f.out == "-" {
+		if err := write(cmd.OutOrStdout()); err != nil {
+			return failure(fmt.Errorf("writing the predictions: %w", err))
+		}
+		return nil
+	}
+	rep.print(cmd.OutOrStdout(), "test", classes)
+	return nil
 }

@@ -254,6 +254,7 @@ func exitCases(t *testing.T, dir, model string) []exitCase {
 				code: 2, want: []string{"--step", "invalid step-size parameter"}})
 		}
 	}
+	cases = append(cases, controlExitCases(t, dir, model)...)
 	return cases
 }
 

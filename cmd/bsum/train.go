@@ -51,7 +51,11 @@ type trainFlags struct {
 	tikhonov, l1  float64
 	plot, history string
 	save          string
+	init          string
 	quiet         bool
+	ctl           controlFlags
+	dataDir       string
+	trainN, testN int
 }
 
 // testHookRecord, if set, sees every record of a training run (tests use it
@@ -61,8 +65,8 @@ var testHookRecord func(solvers.Record)
 func newTrainCmd() *cobra.Command {
 	var f trainFlags
 	cmd := &cobra.Command{
-		Use:   "train --data FILE.csv|bodyfat --target COLUMN --arch SIZES [flags]",
-		Short: "Train a network on a CSV file with a BSUM solver",
+		Use:   "train --data FILE.csv|bodyfat|fashion-mnist --target COLUMN --arch SIZES [flags]",
+		Short: "Train a network on a CSV file or Fashion-MNIST with a BSUM solver",
 		Long: `Train a network on the CSV file --data (or, with --data bodyfat, on the
 embedded BodyFat data set) to predict the column --target from the --features
 columns. Without --features every column but the target is a feature and must
@@ -88,10 +92,25 @@ run cleanly; the model reached so far is saved with --save and the exit code
 is 130. If --save cannot be written at the end, the model goes to a
 bsum-model-*.json file in the working directory, whose name is printed.
 "certified: yes" means the run ended normally with a method the paper's
-convergence theory covers; a failed or interrupted run is never certified.`,
+convergence theory covers; a failed or interrupted run is never certified.
+
+Run control: --val-frac holds out a validation set (drawn with --seed),
+--patience stops when its loss stops improving and keeps the best weights;
+--goal, --ftol, --gtol and --gamma-max are stop rules like trainlm's. The
+summary names the status, the reason, which iteration's weights were kept and
+the evaluation counts. --log-every N writes log lines to standard error
+instead of the progress bar.
+
+--data fashion-mnist trains on Fashion-MNIST (from --data-dir, else
+$BSUM_FASHION_MNIST, else /usr/share/datasets/fashion-mnist; apt-get install -y
+dataset-fashion-mnist) with softmax-cross-entropy on logits and an --arch from
+784 to 10; the summary gives the test accuracy and the confusion matrix.`,
 		Example: `  bsum train --data bodyfat --arch 13-10-10-10-1 --solver lm --iters 500 --save model.json
   bsum train --data examples/houses/houses.csv --target price --features area,rooms --arch 2-8-1 \
-      --activation tanh --output-activation identity --bias --solver bp --step harmonic:1 --sweeps 250`,
+      --activation tanh --output-activation identity --bias --solver bp --step harmonic:1 --sweeps 250
+  bsum train --data bodyfat --val-frac 0.2 --patience 5 --log-every 10 --iters 500
+  bsum train --data fashion-mnist --train-n 2000 --test-n 1000 --arch 784-64-10 \
+      --solver adagrad --batch 128 --iters 600 --val-frac 0.1 --log-every 100 --save fashion.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return train(cmd.Context(), cmd, &f)
@@ -99,7 +118,7 @@ convergence theory covers; a failed or interrupted run is never certified.`,
 	}
 	fl := cmd.Flags()
 	fl.SortFlags = false
-	fl.StringVar(&f.data, "data", "", "training data: a CSV `FILE` with a header row, - for standard input, or bodyfat for the embedded data set (required)")
+	fl.StringVar(&f.data, "data", "", "training data: a CSV `FILE` with a header row, - for standard input, bodyfat for the embedded data set, or fashion-mnist (required)")
 	fl.StringVar(&f.target, "target", "", "target `COLUMN` (required, except for --data bodyfat)")
 	fl.StringVar(&f.featuresFlag, "features", "", "feature columns, comma-separated `LIST` (default: every column but the target; all must then be numeric)")
 	fl.StringVar(&f.kind, "kind", models.KindMLP, "network `KIND`: mlp, deep-linear or conv")
@@ -127,7 +146,12 @@ convergence theory covers; a failed or interrupted run is never certified.`,
 	fl.StringVar(&f.plot, "plot", "", "write a plot of the normalised MSE per iteration to `FILE` (PNG)")
 	fl.StringVar(&f.history, "history", "", "write every iteration as CSV to `FILE`")
 	fl.StringVar(&f.save, "save", "", "write the trained model as JSON to `FILE`")
+	fl.StringVar(&f.init, "init", "", "start from the weights of the model `FILE` (saved by train on the same data and network); iterations continue its numbering, so --iters counts the new ones and histories concatenate")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
+	addControlFlags(cmd, &f.ctl)
+	fl.StringVar(&f.dataDir, "data-dir", "", "with --data fashion-mnist: the `FOLDER` of its IDX files (default: $"+dataset.FashionMNISTEnv+", else "+dataset.FashionMNISTDefaultDir+")")
+	fl.IntVar(&f.trainN, "train-n", 0, "with --data fashion-mnist: train on the first `N` training images only (0: all 60,000)")
+	fl.IntVar(&f.testN, "test-n", 0, "with --data fashion-mnist: test on the first `N` test images only (0: all 10,000)")
 	return cmd
 }
 
@@ -137,12 +161,17 @@ type trainSetup struct {
 	net      *graph.Net
 	set      *dataset.Set
 	method   solvers.BSUM
-	outName  string // canonical output activation name
-	maxIter  int    // iterations of Algorithm 1 (Settings.MaxIter)
-	updates  int    // block updates those iterations make at most
-	nBlocks  int    // J
-	solver   string // the --solver name, lower case
-	saveNote string // set when the model went to a fallback file
+	outName  string       // canonical output activation name
+	maxIter  int          // iterations of Algorithm 1 (Settings.MaxIter)
+	updates  int          // block updates those iterations make at most
+	nBlocks  int          // J
+	solver   string       // the --solver name, lower case
+	saveNote string       // set when the model went to a fallback file
+	test     *dataset.Set // the Fashion-MNIST test set (nil for other data)
+	goalSet  bool         // --goal was given
+	trainN   int          // rows trained on (after the validation split)
+	valN     int          // validation rows (0 without --val-frac)
+	report   *classReport // test-set classification after the run (Fashion-MNIST)
 }
 
 func train(ctx context.Context, cmd *cobra.Command, f *trainFlags) error {
@@ -156,10 +185,17 @@ func train(ctx context.Context, cmd *cobra.Command, f *trainFlags) error {
 		return errReported{exitInterrupted}
 	}
 
-	bar := newProgress(stderr, setup.maxIter, f.quiet)
+	if hint := blasHint(openBLAS, setup.set.N, numWeights(setup.net), setup.test != nil); hint != "" {
+		fmt.Fprintf(stderr, "bsum: %s\n", hint)
+	}
+	bar := newProgress(stderr, setup.maxIter, !showProgressBar(f.quiet, f.ctl.logEvery, isTerminal(stderr)))
 	settings := solvers.Settings{
 		MaxIter:         setup.maxIter,
 		StationarityTol: f.tol,
+		GradTol:         f.ctl.gtol,
+		Convergers:      f.ctl.convergers(setup.goalSet),
+		Patience:        f.ctl.patience,
+		FullEvalEvery:   f.ctl.evalEvery,
 		TimeBudget:      f.budget,
 		Seed:            f.seed,
 		Callback: func(r solvers.Record) error {
@@ -170,8 +206,29 @@ func train(ctx context.Context, cmd *cobra.Command, f *trainFlags) error {
 			return nil
 		},
 	}
+	if f.ctl.logEvery > 0 {
+		settings.Observers = append(settings.Observers, &solvers.Printer{W: stderr, Every: f.ctl.logEvery, HeadingEvery: 40})
+	}
 	data := solvers.Data{X: setup.set.X, Y: setup.set.Y, N: setup.set.N}
-	res, runErr := solvers.Minimize(ctx, setup.net, data, nil, setup.method, settings)
+	if f.ctl.valFrac > 0 {
+		tr, val, err := data.Split(setup.set.In, f.ctl.valFrac, f.seed)
+		if err != nil {
+			return badData(fmt.Errorf("--val-frac %v: %w", f.ctl.valFrac, err))
+		}
+		data, settings.Validation = tr, &val
+		setup.trainN, setup.valN = tr.N, val.N
+	}
+	var w0 graph.Weights
+	if f.init != "" {
+		var start int
+		if w0, start, err = initialWeights(f.init, setup); err != nil {
+			return err
+		}
+		settings.StartIter = start
+		bar.offset = start - 1
+		settings.MaxIter = start - 1 + setup.maxIter
+	}
+	res, runErr := solvers.Minimize(ctx, setup.net, data, w0, setup.method, settings)
 	bar.done()
 	if res == nil { // the run did not start
 		return failure(fmt.Errorf("training could not start: %w", runErr))
@@ -189,8 +246,17 @@ func train(ctx context.Context, cmd *cobra.Command, f *trainFlags) error {
 		fmt.Fprintf(stderr, "bsum: interrupted after %d iterations\n", res.Last().K)
 	}
 
+	var report *classReport
+	if setup.test != nil {
+		var cerr error
+		if report, cerr = classify(setup.spec, res.Weights, setup.set.Scaler, setup.test); cerr != nil {
+			fmt.Fprintf(stderr, "bsum: classifying the test set: %v\n", cerr)
+			failed = true
+		}
+	}
+	setup.report = report
 	written, writeErr := writeTrainOutputs(f, setup, res)
-	printSummary(stdout, f, setup, res, written)
+	printSummary(stdout, f, setup, res, written, report)
 	if writeErr != nil {
 		fmt.Fprintf(stderr, "bsum: %v\n", writeErr)
 	}
@@ -249,7 +315,11 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 		return nil, usageErrorf("missing --data: give a CSV file with a header row, or bodyfat for the embedded data set")
 	}
 	bodyfat := f.data == bodyFatName
-	if f.target == "" {
+	fashion := f.data == fashionName
+	if err := fashionFlags(cmd, f, fashion); err != nil {
+		return nil, err
+	}
+	if f.target == "" && !fashion {
 		if !bodyfat {
 			return nil, usageErrorf("missing --target: name the column of %s to predict", f.data)
 		}
@@ -324,43 +394,26 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 	if err != nil {
 		return nil, err
 	}
+	solver := strings.ToLower(strings.TrimSpace(f.solver))
+	if err := validateControl(cmd, &f.ctl, stderr, solver); err != nil {
+		return nil, err
+	}
 	if err := checkOutputs(f); err != nil {
 		return nil, err
 	}
 
 	// The data.
-	src, err := readSource(f.data, cmd.InOrStdin())
-	if err != nil {
-		return nil, err
-	}
-	var columns []string // with --features, other columns need not be numeric
-	if len(f.features) > 0 {
-		columns = append(append(columns, f.features...), f.target)
-	}
-	tab, err := src.table(columns)
-	if err != nil {
-		return nil, badData(dataProblem(src, f, err))
-	}
-	cfg := dataset.Config{Features: f.features, Targets: []string{f.target}}
-	switch out.Name() {
-	case "logistic":
-		cfg.Target, cfg.Range = dataset.TargetMinMax, dataset.RangeLogistic
-	case "tanh":
-		cfg.Target, cfg.Range = dataset.TargetMinMax, dataset.RangeTanh
-	case "identity":
-		cfg.Target = dataset.TargetStandard
-	default:
-		cfg.Target = dataset.TargetIdentity
-	}
-	set, err := tab.Build(cfg)
-	if err != nil {
-		if errors.Is(err, dataset.ErrUnknownColumn) || errors.Is(err, dataset.ErrDuplicateColumn) || errors.Is(err, dataset.ErrNoColumns) {
-			return nil, usageErrorf("%w (columns of %s: %s)", err, tab.Name, strings.Join(tab.Columns, ", "))
+	var set, test *dataset.Set
+	var dataName string
+	if fashion {
+		if set, test, err = loadFashion(f); err != nil {
+			return nil, err
 		}
-		if errors.Is(err, dataset.ErrConstantColumn) && strings.Contains(err.Error(), strconv.Quote(f.target)) {
-			return nil, badData(fmt.Errorf("%w: the target takes a single value, so there is nothing to learn (and the normalised MSE ‖Y−H‖²/‖Y−mean Y‖² is undefined)", err))
+		dataName = fashionName
+	} else {
+		if set, dataName, err = loadTable(cmd, f, out); err != nil {
+			return nil, err
 		}
-		return nil, badData(err)
 	}
 	if sizes == nil {
 		return nil, usageErrorf("missing --arch: give layer sizes from %d (features) to %d (targets), e.g. %d-10-%d", set.In, set.Out, set.In, set.Out)
@@ -368,17 +421,19 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 	if first, last := sizes[0], sizes[len(sizes)-1]; first != set.In || last != set.Out {
 		var why []string
 		if first != set.In {
-			why = append(why, fmt.Sprintf("its first size is %d but there are %d features (%s)", first, set.In, strings.Join(set.FeatureNames, ", ")))
+			why = append(why, fmt.Sprintf("its first size is %d but there are %d features (%s)", first, set.In, namesList(set.FeatureNames)))
 		}
 		if last != set.Out {
-			why = append(why, fmt.Sprintf("its last size is %d but there are %d targets (%s)", last, set.Out, strings.Join(set.TargetNames, ", ")))
+			why = append(why, fmt.Sprintf("its last size is %d but there are %d targets (%s)", last, set.Out, namesList(set.TargetNames)))
 		}
 		return nil, usageErrorf("--arch %s does not fit the data: %s; use e.g. --arch %d-10-%d", f.arch, strings.Join(why, " and "), set.In, set.Out)
 	}
 	if method.Batches.Size > set.N {
-		return nil, usageErrorf("--batch %d exceeds the %d rows of %s", method.Batches.Size, set.N, tab.Name)
+		return nil, usageErrorf("--batch %d exceeds the %d rows of %s", method.Batches.Size, set.N, dataName)
 	}
-	solver := strings.ToLower(strings.TrimSpace(f.solver))
+	if f.ctl.valFrac > 0 && set.N < 2 {
+		return nil, badData(fmt.Errorf("--val-frac needs at least 2 rows to split, %s has %d", dataName, set.N))
+	}
 	if err := checkMemory(estimateMemory(sizes, f.bias, set.N, set.N, solver, method.Blocks == solvers.Jacobi)); err != nil {
 		return nil, err
 	}
@@ -399,10 +454,71 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 	if err != nil {
 		return nil, usage(err)
 	}
+	if err := checkLabels(net, set, dataName); err != nil {
+		return nil, err
+	}
 	warnIgnored(cmd, stderr, method)
-	s := &trainSetup{spec: spec, net: net, set: set, method: method, outName: out.Name(), solver: solver, nBlocks: len(net.Blocks())}
+	s := &trainSetup{spec: spec, net: net, set: set, test: test, method: method, outName: out.Name(), solver: solver, nBlocks: len(net.Blocks()),
+		goalSet: cmd.Flags().Changed("goal"), trainN: set.N}
 	s.maxIter, s.updates = runLength(cmd.Flags().Changed("sweeps"), f.iters, f.sweeps, s.nBlocks, method.Blocks == solvers.Jacobi)
 	return s, nil
+}
+
+// loadTable reads --data as a CSV table (or the embedded BodyFat table) and
+// builds the scaled training set for an output activation out.
+func loadTable(cmd *cobra.Command, f *trainFlags, out layers.Activation) (*dataset.Set, string, error) {
+	src, err := readSource(f.data, cmd.InOrStdin())
+	if err != nil {
+		return nil, "", err
+	}
+	var columns []string // with --features, other columns need not be numeric
+	if len(f.features) > 0 {
+		columns = append(append(columns, f.features...), f.target)
+	}
+	tab, err := src.table(columns)
+	if err != nil {
+		return nil, "", badData(dataProblem(src, f, err))
+	}
+	cfg := dataset.Config{Features: f.features, Targets: []string{f.target}}
+	switch out.Name() {
+	case "logistic":
+		cfg.Target, cfg.Range = dataset.TargetMinMax, dataset.RangeLogistic
+	case "tanh":
+		cfg.Target, cfg.Range = dataset.TargetMinMax, dataset.RangeTanh
+	case "identity":
+		cfg.Target = dataset.TargetStandard
+	default:
+		cfg.Target = dataset.TargetIdentity
+	}
+	set, err := tab.Build(cfg)
+	if err != nil {
+		if errors.Is(err, dataset.ErrUnknownColumn) || errors.Is(err, dataset.ErrDuplicateColumn) || errors.Is(err, dataset.ErrNoColumns) {
+			return nil, "", usageErrorf("%w (columns of %s: %s)", err, tab.Name, strings.Join(tab.Columns, ", "))
+		}
+		if errors.Is(err, dataset.ErrConstantColumn) && strings.Contains(err.Error(), strconv.Quote(f.target)) {
+			return nil, "", badData(fmt.Errorf("%w: the target takes a single value, so there is nothing to learn (and the normalised MSE ‖Y−H‖²/‖Y−mean Y‖² is undefined)", err))
+		}
+		return nil, "", badData(err)
+	}
+	return set, tab.Name, nil
+}
+
+// namesList joins column names for a message, abbreviating long lists
+// (Fashion-MNIST has 784 pixel features).
+func namesList(names []string) string {
+	if len(names) > 12 {
+		return fmt.Sprintf("%s, …, %s", strings.Join(names[:3], ", "), names[len(names)-1])
+	}
+	return strings.Join(names, ", ")
+}
+
+// numWeights is the number of weights of net, Σ_j p_j.
+func numWeights(net *graph.Net) int {
+	p := 0
+	for _, b := range net.Blocks() {
+		p += b.Size()
+	}
+	return p
 }
 
 // runLength converts --iters (block updates) or --sweeps (N×J block
@@ -600,7 +716,7 @@ func writeTrainOutputs(f *trainFlags, s *trainSetup, res *solvers.Result) ([]str
 		}
 	}
 	if f.history != "" {
-		if err := atomicWrite(f.history, func(w io.Writer) error { return writeHistory(w, res.History, blockNames(s.net)) }); err != nil {
+		if err := atomicWrite(f.history, func(w io.Writer) error { return writeHistory(w, res.History, blockNames(s.net), s.valN > 0) }); err != nil {
 			errs = append(errs, fmt.Errorf("writing the history: %w", err))
 		} else {
 			written = append(written, f.history)
@@ -642,8 +758,24 @@ func saveModel(path string, f *trainFlags, s *trainSetup, res *solvers.Result) e
 		"seed":          strconv.FormatUint(f.seed, 10),
 		"data":          f.data,
 		"date":          time.Now().UTC().Format(time.RFC3339),
+		"reason":        res.Reason,
+		"weights":       weightsLine(res),
+		"train_rows":    strconv.Itoa(s.trainN),
 	}
-	return atomicWrite(path, m.Write)
+	if s.valN > 0 {
+		m.Meta["validation_rows"] = strconv.Itoa(s.valN)
+		m.Meta["val_frac"] = strconv.FormatFloat(f.ctl.valFrac, 'g', -1, 64)
+		m.Meta["val_loss"] = strconv.FormatFloat(res.ValLoss, 'g', -1, 64)
+		m.Meta["val_metric"] = strconv.FormatFloat(res.ValMetric, 'g', -1, 64)
+	}
+	if report := s.report; report != nil {
+		m.Meta["test_rows"] = strconv.Itoa(len(report.truth))
+		m.Meta["test_accuracy"] = strconv.FormatFloat(report.accuracy(), 'g', -1, 64)
+	}
+	m.Iter = res.Last().K // a later --init continues the numbering
+	// Model.Save writes atomically with mode 0644 and first removes stale
+	// temporaries that an earlier, killed save left in the folder.
+	return m.Save(path)
 }
 
 // blockUpdates counts the block updates of a history.
@@ -656,11 +788,12 @@ func blockUpdates(hist []solvers.Record) int {
 }
 
 // endedNormally reports whether a run stopped by one of its stop rules
-// (iterations, stationarity, gradient, time) rather than by a failure or an
-// interruption.
+// (iterations, stationarity, gradient, time, goal, relative change, damping
+// ceiling, early stopping) rather than by a failure, an interruption or a
+// failed log write.
 func endedNormally(res *solvers.Result) bool {
 	switch res.Status {
-	case solvers.Failed, solvers.Canceled, solvers.CallbackStop, solvers.NotStopped:
+	case solvers.Failed, solvers.Canceled, solvers.CallbackStop, solvers.ObserverStop, solvers.NotStopped:
 		return false
 	}
 	return true
@@ -670,7 +803,7 @@ func endedNormally(res *solvers.Result) bool {
 // method covered by the paper's convergence theory.
 func certifiedRun(res *solvers.Result) bool { return res.Certified && endedNormally(res) }
 
-func printSummary(w io.Writer, f *trainFlags, s *trainSetup, res *solvers.Result, written []string) {
+func printSummary(w io.Writer, f *trainFlags, s *trainSetup, res *solvers.Result, written []string, report *classReport) {
 	var cert string
 	switch {
 	case res.Status == solvers.Failed:
@@ -684,11 +817,26 @@ func printSummary(w io.Writer, f *trainFlags, s *trainSetup, res *solvers.Result
 	}
 	fmt.Fprintf(w, "solver:      %s\n", s.method)
 	fmt.Fprintf(w, "status:      %s\n", res.Status)
+	if res.Reason != "" {
+		fmt.Fprintf(w, "reason:      %s\n", res.Reason)
+	}
 	fmt.Fprintf(w, "iterations:  %d (%d block updates, J = %d blocks)\n", res.Last().K, blockUpdates(res.History), s.nBlocks)
+	fmt.Fprintf(w, "weights:     %s\n", weightsLine(res))
 	fmt.Fprintf(w, "final f:     %.6g\n", res.F)
-	fmt.Fprintf(w, "final NMSE:  %.6g\n", res.NormMSE)
+	if report == nil { // the normalised MSE of class scores against one-hot labels means nothing
+		fmt.Fprintf(w, "final NMSE:  %.6g\n", res.NormMSE)
+	}
+	if s.valN > 0 {
+		metric := solvers.MetricFor(s.net.Loss()).Name()
+		fmt.Fprintf(w, "validation:  %d of %d rows held out (--val-frac %g); at these weights loss %.6g, %s %.6g\n",
+			s.valN, s.valN+s.trainN, f.ctl.valFrac, res.ValLoss, metric, res.ValMetric)
+	}
+	fmt.Fprintf(w, "evaluations: %s\n", statsLine(res.Stats))
 	fmt.Fprintf(w, "wall time:   %s\n", res.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "certified:   %s\n", cert)
+	if report != nil {
+		report.print(w, "test", s.set.TargetNames)
+	}
 	for _, o := range []struct{ label, path string }{{"model:", f.save}, {"history:", f.history}, {"plot:", f.plot}} {
 		if o.path != "" && slices.Contains(written, o.path) {
 			fmt.Fprintf(w, "%-12s %s\n", o.label, o.path)
