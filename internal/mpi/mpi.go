@@ -68,7 +68,7 @@ var state struct {
 type Comm struct {
 	mu         sync.Mutex
 	rank, size int
-	buf        []float64 // scratch for Sum, len(x)
+	buf        []float64 // scratch for Sum: (Size+1)·(a rank's share)
 }
 
 var _ graph.Reducer = (*Comm)(nil)
@@ -109,8 +109,9 @@ func Init() (*Comm, error) {
 	return state.comm, nil
 }
 
-// Finalize shuts MPI down (MPI_Finalize) after a barrier-like collective
-// that every rank must reach. Comm must not be used afterwards.
+// Finalize shuts MPI down (MPI_Finalize, a collective call: every rank
+// must make it). Comm must not be used afterwards; a second call does
+// nothing.
 func (c *Comm) Finalize() error {
 	state.mu.Lock()
 	defer state.mu.Unlock()
@@ -158,10 +159,10 @@ func (c *Comm) Sum(x []float64) error {
 	if int64(m)*int64(c.size) > math.MaxInt32 {
 		return fmt.Errorf("mpi: Sum of %d numbers over %d ranks: a rank's share exceeds the MPI count limit", n, c.size)
 	}
-	if cap(c.buf) < m*c.size {
-		c.buf = make([]float64, m*c.size)
+	if cap(c.buf) < m*(c.size+1) {
+		c.buf = make([]float64, m*(c.size+1))
 	}
-	recv := c.buf[:m*c.size]
+	recv, own := c.buf[:m*c.size], c.buf[m*c.size:m*(c.size+1)]
 	scnt, soff := c.counts(n)
 	rcnt, roff := make([]C.int, c.size), make([]C.int, c.size)
 	for q := range c.size {
@@ -170,7 +171,6 @@ func (c *Comm) Sum(x []float64) error {
 	if err := check("MPI_Alltoallv", C.bsum_alltoallv(ptr(x), &scnt[0], &soff[0], ptr(recv), &rcnt[0], &roff[0])); err != nil {
 		return fmt.Errorf("mpi: Sum of %d numbers: %w", n, err)
 	}
-	own := make([]float64, m)
 	copy(own, recv[:m])
 	for q := 1; q < c.size; q++ {
 		part := recv[q*m : (q+1)*m]
