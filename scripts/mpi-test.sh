@@ -5,7 +5,9 @@
 #   * two runs with the same rank count print identical result digests,
 #   * a failure on one rank stops all ranks with that rank's message and a
 #     non-zero exit code,
-#   * the Go tests of internal/mpi pass in every rank.
+#   * the Go tests of internal/mpi pass in every rank,
+#   * when Fashion-MNIST is installed, each rank's shard (dataset.FashionMNISTShard,
+#     standardised) equals the same samples of an unsharded load bit for bit.
 # Open MPI is installed with apt-get if mpirun is missing (as root); if that
 # is impossible the script prints SKIP and exits 0.
 #   scripts/mpi-test.sh            # checks
@@ -76,6 +78,16 @@ for np in 1 2 3; do
 		echo "ok   np=$np: go test -tags mpi ./internal/mpi passed on $(grep -c '^PASS$' "$tmp/test.out") ranks"
 	else
 		bad "np=$np: go test -tags mpi ./internal/mpi failed:"; cat "$tmp/test.out"
+	fi
+
+	if [[ -e "${BSUM_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}" ]]; then
+		if "${run[@]}" -np "$np" "$tmp/mpicheck" fashion -n 3000 >"$tmp/fashion.out" 2>&1; then
+			echo "ok   np=$np: $(tail -1 "$tmp/fashion.out")"
+		else
+			bad "np=$np: Fashion-MNIST shard loading:"; cat "$tmp/fashion.out"
+		fi
+	else
+		echo "skip np=$np: Fashion-MNIST shard check (apt-get install -y dataset-fashion-mnist)"
 	fi
 done
 

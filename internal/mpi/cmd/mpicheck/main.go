@@ -6,6 +6,7 @@
 //	mpirun -np 3 mpicheck check          # Sum/Broadcast correctness, prints result digests
 //	mpirun -np 3 mpicheck fail -rank 1   # rank 1 fails: all ranks must stop, exit non-zero
 //	mpirun -np 2 mpicheck bench -reps 20 # time Sum of 203,530 and 2,570² numbers
+//	mpirun -np 3 mpicheck fashion -n 3000 # shard loading of Fashion-MNIST with MPI
 //
 // check exits non-zero (through mpi.Fatal) on the first wrong result; on
 // success rank 0 prints one line per vector length with a digest of the
@@ -23,6 +24,7 @@ import (
 	"sort"
 
 	"github.com/bsum-go/bsum/internal/mpi"
+	"github.com/bsum-go/bsum/models/dataset"
 )
 
 func main() {
@@ -37,6 +39,7 @@ func main() {
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	failRank := fs.Int("rank", 1, "fail: the rank that fails")
 	reps := fs.Int("reps", 10, "bench: repetitions per size")
+	fashionN := fs.Int("n", 3000, "fashion: training samples to load")
 	if err := fs.Parse(os.Args[2:]); err != nil {
 		mpi.Fatal(err)
 	}
@@ -47,6 +50,8 @@ func main() {
 		err = fail(comm, *failRank)
 	case "bench":
 		err = bench(comm, *reps)
+	case "fashion":
+		err = fashion(comm, *fashionN)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
@@ -120,7 +125,7 @@ func check(c *mpi.Comm) error {
 		}
 		for i := range want {
 			if math.Float64bits(x[i]) != math.Float64bits(want[i]) {
-				return fmt.Errorf("Sum n=%d size=%d: element %d is %v, want %v (rank order)", n, size, i, x[i], want[i])
+				return fmt.Errorf("sum n=%d size=%d: element %d is %v, want %v (rank order)", n, size, i, x[i], want[i])
 			}
 			var rev float64
 			for q := size - 1; q >= 0; q-- {
@@ -175,13 +180,13 @@ func check(c *mpi.Comm) error {
 			}
 			for i := range x {
 				if want := value(root, i); math.Float64bits(x[i]) != math.Float64bits(want) {
-					return fmt.Errorf("Broadcast n=%d root=%d: element %d is %v, want %v", n, root, i, x[i], want)
+					return fmt.Errorf("broadcast n=%d root=%d: element %d is %v, want %v", n, root, i, x[i], want)
 				}
 			}
 		}
 	}
 	if err := c.Broadcast(make([]float64, 1), size); err == nil {
-		return errors.New("Broadcast from rank Size did not fail")
+		return errors.New("a broadcast from rank Size did not fail")
 	}
 	if rank == 0 {
 		fmt.Printf("broadcast size=%d ok\n", size)
@@ -237,6 +242,50 @@ func bench(c *mpi.Comm, reps int) error {
 					m.name, n, c.Size(), 8*n, 1e3*times[len(times)/2], 1e3*times[0], reps)
 			}
 		}
+	}
+	return nil
+}
+
+// fashion loads this rank's shard of the first n standardised
+// Fashion-MNIST training samples and checks it, and the Scaler, bit for bit
+// against the same columns of an unsharded load.
+func fashion(c *mpi.Comm, n int) error {
+	opt := dataset.FashionMNISTOptions{TrainN: n, TestN: n / 6, Standardize: true}
+	train, test, trSh, teSh, err := dataset.FashionMNISTShard(opt, c)
+	if err != nil {
+		return err
+	}
+	wholeTrain, wholeTest, err := dataset.FashionMNIST(opt)
+	if err != nil {
+		return err
+	}
+	if !slices.Equal(train.Scaler.Mean, wholeTrain.Scaler.Mean) || !slices.Equal(train.Scaler.Std, wholeTrain.Scaler.Std) {
+		return errors.New("fashion: the shard's Scaler differs from the unsharded one")
+	}
+	for _, p := range []struct {
+		name        string
+		part, whole *dataset.Set
+		sh          dataset.Shard
+	}{{"train", train, wholeTrain, trSh}, {"test", test, wholeTest, teSh}} {
+		m := p.sh.Hi - p.sh.Lo
+		if p.part.N != m || p.sh.N != p.whole.N {
+			return fmt.Errorf("fashion %s: shard %+v holds %d samples of %d", p.name, p.sh, p.part.N, p.whole.N)
+		}
+		for i := range p.whole.In {
+			got := p.part.X[i*m : (i+1)*m]
+			want := p.whole.X[i*p.whole.N+p.sh.Lo : i*p.whole.N+p.sh.Hi]
+			if !slices.Equal(got, want) {
+				return fmt.Errorf("fashion %s: pixel %d of the shard differs from the unsharded set", p.name, i)
+			}
+		}
+	}
+	counts := []float64{float64(train.N), float64(test.N)}
+	if err := c.Sum(counts); err != nil {
+		return err
+	}
+	if c.Rank() == 0 {
+		fmt.Printf("fashion size=%d: shards of %d+%d samples equal the unsharded standardised sets bit for bit\n",
+			c.Size(), int(counts[0]), int(counts[1]))
 	}
 	return nil
 }
