@@ -107,6 +107,9 @@ func sameOnAll(c *mpi.Comm, x []float64, what string) error {
 
 func check(c *mpi.Comm) error {
 	size, rank := c.Size(), c.Rank()
+	if l := mpi.LaunchedSize(); l != size && l != 0 {
+		return fmt.Errorf("the launcher announces %d ranks, MPI has %d", l, size)
+	}
 	for _, n := range []int{0, 1, 2, 3, 5, 1000, 203530} {
 		x := make([]float64, n)
 		fill(x, rank)
