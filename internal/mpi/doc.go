@@ -33,6 +33,20 @@
 // and runs are bitwise reproducible. The traffic per rank is about
 // 2·len(x)·8 bytes, like a ring allreduce, and no rank is a bottleneck.
 //
+// # Use
+//
+//	comm, err := mpi.Init() // once per process; every rank
+//	if err != nil {
+//		mpi.Fatal(err)
+//	}
+//	defer comm.Finalize()
+//	var red graph.Reducer = comm // Rank, Size, Sum, Broadcast
+//	train, _, shard, _, err := dataset.FashionMNISTShard(opt, comm)
+//
+// [LaunchedSize] tells, with or without the tag, whether mpirun started
+// this process as one of several ranks, so a binary built without MPI can
+// refuse to run that way.
+//
 // # Failure
 //
 // MPI collectives block until every rank joins, so a rank that returns an
