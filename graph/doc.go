@@ -23,6 +23,15 @@
 // on a pool of programs released by earlier runs. solvers.Minimize does so,
 // and concurrent runs on one Net equal lone runs bit for bit.
 //
+// Every core: a Sharded evaluator splits a batch's columns into contiguous
+// shards (ShardRange), evaluates each on its own Program on up to GOMAXPROCS
+// goroutines and adds the per-shard means weighted by n_s/N in shard order,
+// so its results are bitwise reproducible for a given shard count and equal
+// the one-Program results to rounding; a Reducer then sums across processes
+// (Local for one). Program and Sharded both implement Evaluator, the
+// interface the surrogates and solvers use; ProgramCache.Evaluator hands out
+// either, and AutoShards keeps small problems on one Program.
+//
 // Derivatives are symbolic. Gorgonia's own Grad stores derivatives on the
 // nodes and returns stale values when asked to differentiate twice, so this
 // package runs a reverse sweep of its own over Gorgonia's public API

@@ -120,7 +120,7 @@ func (p *Program) assembleGN(j int, dst []float64) error {
 	P := blas64.General{Rows: B * dJ, Cols: np, Stride: np, Data: prod}
 	C := blas64.General{Rows: np, Cols: np, Stride: np, Data: dst}
 	blas64.Gemm(blas.Trans, blas.NoTrans, 1, J, P, 0, C)
-	symmetrizeAddDiag(dst, np, 2*blk.Tikhonov)
+	symmetrizeAddDiag(dst, np, 2*p.tikhonov(j))
 	return nil
 }
 

@@ -108,6 +108,6 @@ func (p *Program) assembleHessian(j int, dst []float64) error {
 			}
 		}
 	}
-	symmetrizeAddDiag(dst, np, 2*blk.Tikhonov)
+	symmetrizeAddDiag(dst, np, 2*p.tikhonov(j))
 	return nil
 }

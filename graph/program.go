@@ -65,11 +65,21 @@ type Program struct {
 	tmpOut []float64
 
 	build *deferred // second-order nodes are built on first use
+
+	// dataOnly programs leave the Tikhonov terms out of f and of every
+	// derivative (the shards of a Sharded evaluator, which add them once).
+	dataOnly bool
 }
 
 // NewProgram compiles a private program for batch size batch (not cached):
 // it belongs to the caller alone. NewProgram is safe for concurrent use.
 func (n *Net) NewProgram(batch int) (*Program, error) {
+	return n.newProgram(batch, false)
+}
+
+// newProgram compiles a private program; dataOnly leaves the Tikhonov terms
+// out (f = ℓ).
+func (n *Net) newProgram(batch int, dataOnly bool) (*Program, error) {
 	if batch <= 0 {
 		return nil, fmt.Errorf("graph: batch size %d: %w", batch, ErrArgument)
 	}
@@ -85,21 +95,21 @@ func (n *Net) NewProgram(batch int) (*Program, error) {
 			return nil, fmt.Errorf("graph: block %d is %q %d×%d for batch %d, was %q %d×%d: %w", j, blk.Name, blk.Rows, blk.Cols, batch, n.blocks[j].Name, n.blocks[j].Rows, n.blocks[j].Cols, ErrShape)
 		}
 	}
-	p, err := compile(n, b, h, batch)
+	p, err := compile(n, b, h, batch, dataOnly)
 	if err != nil {
 		return nil, fmt.Errorf("graph: compiling for batch %d: %w", batch, err)
 	}
 	return p, nil
 }
 
-func compile(n *Net, b *Builder, h *G.Node, batch int) (p *Program, err error) {
+func compile(n *Net, b *Builder, h *G.Node, batch int, dataOnly bool) (p *Program, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic inside gorgonia: %v", r)
 		}
 	}()
 	g := b.g
-	p = &Program{net: n, batch: batch, h: h, tmpOut: make([]float64, n.out*batch)}
+	p = &Program{net: n, batch: batch, h: h, tmpOut: make([]float64, n.out*batch), dataOnly: dataOnly}
 	p.x = &input{node: b.x, buf: make([]float64, n.in*batch)}
 	p.x.val = tensor.New(tensor.WithShape(n.in, batch), tensor.WithBacking(p.x.buf))
 	p.y = newInput(g, "Y", n.out, batch)
@@ -115,7 +125,7 @@ func compile(n *Net, b *Builder, h *G.Node, batch int) (p *Program, err error) {
 		in := &input{node: wnodes[j], buf: make([]float64, blk.Size())}
 		in.val = tensor.New(tensor.WithShape(blk.Rows, blk.Cols), tensor.WithBacking(in.buf))
 		p.w = append(p.w, in)
-		if blk.Tikhonov > 0 {
+		if blk.Tikhonov > 0 && !dataOnly {
 			sq := G.Must(G.Sum(G.Must(G.Square(wnodes[j]))))
 			f = G.Must(G.Add(f, G.Must(G.Mul(G.NewConstant(blk.Tikhonov, G.In(g)), sq))))
 		}
@@ -234,6 +244,43 @@ func setInput(m *machine, in *input, src []float64) {
 	m.touched(in.node)
 }
 
+// bindColumns binds columns [lo, lo+p.batch) of the rows×B matrices x and
+// y (y nil: X alone, as SetInput) straight into the program's inputs,
+// without a copy of the whole batch. The caller (Sharded) has checked x and
+// y whole: shapes, finiteness and labels.
+func (p *Program) bindColumns(x, y []float64, B, lo int) {
+	setColumns(p.m, p.x, x, B, lo)
+	p.xSet, p.ySet = true, false
+	if y != nil {
+		setColumns(p.m, p.y, y, B, lo)
+		p.ySet = true
+	}
+}
+
+// setColumns is setInput for columns [lo, lo+n) of the rows×B matrix src,
+// n the input's column count.
+func setColumns(m *machine, in *input, src []float64, B, lo int) {
+	n := in.val.Shape()[1]
+	rows := len(in.buf) / n
+	same := m.valid[m.index[in.node]]
+	for r := 0; r < rows && same; r++ {
+		dst, s := in.buf[r*n:(r+1)*n], src[r*B+lo:r*B+lo+n]
+		for i, v := range s {
+			if dst[i] != v {
+				same = false
+				break
+			}
+		}
+	}
+	if same {
+		return
+	}
+	for r := 0; r < rows; r++ {
+		copy(in.buf[r*n:(r+1)*n], src[r*B+lo:r*B+lo+n])
+	}
+	m.touched(in.node)
+}
+
 func firstNonFinite(x []float64) int {
 	for i, v := range x {
 		if v != v || v > maxFloat || v < -maxFloat {
@@ -305,6 +352,14 @@ func (p *Program) Grad(j int, dst []float64) error {
 	return p.m.evalCopy(p.grad[j], dst)
 }
 
+// tikhonov is λ_j as it enters this program's f (0 for a data-only program).
+func (p *Program) tikhonov(j int) float64 {
+	if p.dataOnly {
+		return 0
+	}
+	return p.net.blocks[j].Tikhonov
+}
+
 // checkProduct validates the arguments of a curvature-vector product.
 func (p *Program) checkProduct(j int, v, dst []float64) error {
 	if err := p.ready(); err != nil {
@@ -339,7 +394,7 @@ func (p *Program) GaussNewton(j int, v, dst []float64) error {
 	if err := p.checkProduct(j, v, dst); err != nil {
 		return err
 	}
-	lam := p.net.blocks[j].Tikhonov
+	lam := p.tikhonov(j)
 	if p.mc == nil || p.jv[j] == nil {
 		for i := range dst {
 			dst[i] = 2 * lam * v[i]

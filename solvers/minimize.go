@@ -106,6 +106,19 @@ type Settings struct {
 	// status ObserverStop and the error's text in Result.Reason. Printer
 	// is an Observer.
 	Observers []Observer
+	// Shards splits every batch evaluation into this many column shards,
+	// run on up to GOMAXPROCS goroutines and added in a fixed order
+	// (graph.Sharded): 1 evaluates each batch on one program, n > 1 on n
+	// shards (at most one per column), and 0 chooses automatically
+	// (graph.AutoShards: one program below graph.MinShardWork batch
+	// columns × weights, so small problems such as BodyFat stay
+	// single-threaded). A loss that is not a mean of per-sample terms
+	// (graph.SampleSeparable, e.g. the exponential loss) always runs on
+	// one program. A run is bitwise reproducible for a given shard count;
+	// results for different counts agree to rounding. The automatic count
+	// depends on GOMAXPROCS: fix Shards to reproduce bits across machines.
+	// Negative is an error.
+	Shards int
 }
 
 // Status says why a run stopped.
@@ -283,7 +296,7 @@ type run struct {
 	w       graph.Weights
 	start   time.Time
 	yVar    float64
-	full    *graph.Program
+	full    graph.Evaluator
 	xb, yb  []float64
 	perm    []int
 	progs   *graph.ProgramCache      // this run's programs: never shared with another run
@@ -318,6 +331,9 @@ func newRun(net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*r
 	}
 	if s.FullEvalEvery == 0 {
 		s.FullEvalEvery = 1
+	}
+	if s.Shards < 0 {
+		return nil, fmt.Errorf("solvers: Shards %d must be ≥ 0 (0 chooses automatically): %w", s.Shards, ErrMethod)
 	}
 	r := &run{net: net, blocks: net.Blocks(), data: data, m: m, s: s, rng: rand.New(rand.NewPCG(s.Seed, 0x62737566)), workers: map[int][]*graph.Program{}, progs: net.NewProgramCache()}
 	if w0 == nil {
@@ -379,9 +395,19 @@ func (r *run) l1Penalty(w graph.Weights) float64 {
 	return s
 }
 
+// evaluator returns the run's evaluator for batch columns: one program or
+// column shards, as Settings.Shards says.
+func (r *run) evaluator(batch int) (graph.Evaluator, error) {
+	shards := r.s.Shards
+	if shards == 0 {
+		shards = graph.AutoShards(r.net, batch)
+	}
+	return r.progs.Evaluator(batch, shards)
+}
+
 // evalFull returns f (with L1) and the normalised MSE on the whole data set.
 func (r *run) evalFull(w graph.Weights) (float64, float64, error) {
-	p, err := r.progs.Program(r.data.N) // every time: a mini-batch run's cache may drop it
+	p, err := r.evaluator(r.data.N) // every time: a mini-batch run's cache may drop it
 	if err != nil {
 		return 0, 0, err
 	}
@@ -416,9 +442,9 @@ func (r *run) evalFull(w graph.Weights) (float64, float64, error) {
 // GrowingBatch) or the next Size samples of the run's epoch stream
 // (Shuffled). With Batches.Hold, iterations that do not start a new hold
 // period rebind the previous batch.
-func (r *run) batch(k int) (*graph.Program, error) {
+func (r *run) batch(k int) (graph.Evaluator, error) {
 	b := r.m.Batches.size(k, r.data.N)
-	p, err := r.progs.Program(b)
+	p, err := r.evaluator(b)
 	if err != nil {
 		return nil, err
 	}
@@ -602,7 +628,7 @@ func (r *run) finish(res *Result, err error) (*Result, error) {
 	return res, err
 }
 
-func (r *run) selectBlocks(k int, prog *graph.Program) ([]int, error) {
+func (r *run) selectBlocks(k int, prog graph.Evaluator) ([]int, error) {
 	J := r.net.NumBlocks()
 	switch r.m.Blocks {
 	case Cyclic:
@@ -645,7 +671,7 @@ type update struct {
 
 // direction computes block j's direction and step size at the weights bound
 // to prog (which it leaves bound to W^(k)).
-func (r *run) direction(ctx context.Context, k int, prog *graph.Program, j int) (update, error) {
+func (r *run) direction(ctx context.Context, k int, prog graph.Evaluator, j int) (update, error) {
 	blk := r.blocks[j]
 	where := func() string { return fmt.Sprintf("iteration %d, block %q", k, blk.Name) }
 	f, err := prog.Objective()
@@ -740,7 +766,7 @@ func (r *run) direction(ctx context.Context, k int, prog *graph.Program, j int) 
 // jacobi computes every block's update from the same W^(k) concurrently,
 // each on a private program, then scales them together by the joint Armijo
 // rule (jacobiStep), so that the iteration decreases f.
-func (r *run) jacobi(ctx context.Context, k int, prog *graph.Program) ([]update, error) {
+func (r *run) jacobi(ctx context.Context, k int, prog graph.Evaluator) ([]update, error) {
 	J := r.net.NumBlocks()
 	ws, ok := r.workers[prog.Batch()]
 	if !ok {
@@ -807,7 +833,7 @@ const (
 // jacobiStep scales the α of every update in ups by the joint Armijo factor
 // t, evaluating trial points on prog (bound to W^(k) and the batch, and left
 // so).
-func (r *run) jacobiStep(k int, prog *graph.Program, ups []update) error {
+func (r *run) jacobiStep(k int, prog graph.Evaluator, ups []update) error {
 	f0, err := prog.Objective()
 	if err != nil {
 		return fmt.Errorf("solvers: iteration %d: Jacobi line search: %w", k, err)

@@ -10,10 +10,11 @@ import (
 	"github.com/bsum-go/bsum/surrogate"
 )
 
-// blockProblem is surrogate.Problem over a compiled graph.Program: the block
-// function f_j(·; W_{-j}^(k)) at the current iterate.
+// blockProblem is surrogate.Problem over a graph.Evaluator (one compiled
+// program or column shards): the block function f_j(·; W_{-j}^(k)) at the
+// current iterate.
 type blockProblem struct {
-	prog  *graph.Program
+	prog  graph.Evaluator
 	j     int
 	blk   graph.Block
 	point []float64 // W_j^(k), owned by the driver

@@ -42,6 +42,14 @@ func (m BSUM) forRun(blocks int) BSUM {
 	case surrogate.SecondOrder:
 		s.Adaptive = freshDamping(s.Adaptive, blocks)
 		m.Surrogate = s
+	case *surrogate.HessianFree:
+		// Its damping and warm-start vectors are per-run state: a shared
+		// value would let concurrent runs mix them.
+		c := &surrogate.HessianFree{CurvatureBatch: s.CurvatureBatch, CurvatureFraction: s.CurvatureFraction,
+			CGMaxIter: s.CGMaxIter, CGTol: s.CGTol, Progress: s.Progress, WarmStart: s.WarmStart,
+			InnerTol: s.InnerTol, MaxInner: s.MaxInner, Damping: freshDamping(s.Damping, blocks)}
+		c.Reset(blocks)
+		m.Surrogate = c
 	case surrogate.Resetter:
 		s.Reset(blocks)
 	}

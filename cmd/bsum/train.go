@@ -47,6 +47,7 @@ type trainFlags struct {
 	iters, sweeps int
 	tol           float64
 	budget        time.Duration
+	shards        int
 	seed          uint64
 	tikhonov, l1  float64
 	plot, history string
@@ -140,6 +141,7 @@ dataset-fashion-mnist) with softmax-cross-entropy on logits and an --arch from
 	fl.IntVar(&f.sweeps, "sweeps", 0, "maximum number of sweeps `N`: N×J block updates, J = number of blocks (replaces --iters)")
 	fl.Float64Var(&f.tol, "tol", 0, "stop once every block's ‖D_j − W_j‖ ≤ `tol` (0: never)")
 	fl.DurationVar(&f.budget, "time", 0, "stop after this wall `TIME`, e.g. 30s (0: no limit)")
+	fl.IntVar(&f.shards, "shards", 0, "split each batch evaluation into `N` column shards on goroutines, added in a fixed order (0: automatic, one below 1e8 batch×weights; 1: off)")
 	fl.Uint64Var(&f.seed, "seed", 1, "`seed` of the initial weights, batches and random blocks")
 	fl.Float64Var(&f.tikhonov, "tikhonov", 0, "`λ` of a Tikhonov term λ‖W_j‖² on every block")
 	fl.Float64Var(&f.l1, "l1", 0, "`λ` of an L1 term λ‖W_j‖₁ on every block")
@@ -197,6 +199,7 @@ func train(ctx context.Context, cmd *cobra.Command, f *trainFlags) error {
 		Patience:        f.ctl.patience,
 		FullEvalEvery:   f.ctl.evalEvery,
 		TimeBudget:      f.budget,
+		Shards:          f.shards,
 		Seed:            f.seed,
 		Callback: func(r solvers.Record) error {
 			bar.update(r)
@@ -311,6 +314,9 @@ func runWhere(err error) string {
 func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 	stderr := cmd.ErrOrStderr()
 	// Flags that need no data first, so that typos fail fast.
+	if f.shards < 0 {
+		return nil, usageErrorf("--shards %d: want 0 (automatic), 1 (off) or a shard count", f.shards)
+	}
 	if f.data == "" {
 		return nil, usageErrorf("missing --data: give a CSV file with a header row, or bodyfat for the embedded data set")
 	}

@@ -63,6 +63,18 @@
 // When the files are missing the error wraps [ErrNotInstalled] and gives
 // the command to install them (apt-get install -y dataset-fashion-mnist).
 //
+// # Shards
+//
+// In a data-parallel run each participant (an MPI rank) holds the
+// contiguous samples graph.ShardRange(N, rank, size). [LoadCSVShard] and
+// [ReadCSVRows] parse only a shard's rows of a CSV file (every row is still
+// checked for syntax and width), [Table.Shard] cuts a loaded table, and
+// [Table.BuildShard] scales a shard with the statistics of all rows, reduced
+// through a [Reducer] (graph.Reducer satisfies it). [FashionMNISTShard]
+// reads only a shard's images and standardises them with the statistics of
+// the whole training set, bit for bit those of [FashionMNIST], by adding the
+// participants' pixel histograms.
+//
 // # Concurrency
 //
 // The functions of the package are safe for concurrent use. A [Table],

@@ -206,6 +206,12 @@ func pixelNames(rows, cols int) []string {
 // (integer histograms), so the statistics do not depend on sample order.
 // A constant pixel gets std 255.
 func pixelStats(data []byte, d int, mean, std []float64) {
+	histStats(pixelHist(data, d), len(data)/d, mean, std)
+}
+
+// pixelHist returns, for each byte position i of the d-byte samples in
+// data, the count of every value 0…255 there.
+func pixelHist(data []byte, d int) [][256]int64 {
 	n := len(data) / d
 	hist := make([][256]int64, d)
 	for s := range n {
@@ -214,7 +220,14 @@ func pixelStats(data []byte, d int, mean, std []float64) {
 			hist[i][v]++
 		}
 	}
-	for i := range d {
+	return hist
+}
+
+// histStats sets mean[i] and std[i] to the mean and population standard
+// deviation of the n values counted in hist[i]; a constant pixel gets std
+// 255.
+func histStats(hist [][256]int64, n int, mean, std []float64) {
+	for i := range hist {
 		var sum int64
 		for v, c := range hist[i] {
 			sum += int64(v) * c

@@ -123,6 +123,12 @@ type IDXOptions struct {
 	// the first dimension); the rest of the file is neither read nor
 	// checked. Dims[0] of the result is then min(MaxItems, Dims[0]).
 	MaxItems int
+	// FirstItem, if positive, skips the first FirstItem items: they are
+	// read past but neither kept nor checked, Dims[0] of the result counts
+	// the items from FirstItem on, and MaxItems counts from there too. It
+	// must not exceed the number of items in the file. Data-parallel
+	// loaders use it to read one contiguous shard.
+	FirstItem int
 	// MaxBytes is the largest data part accepted; 0 means
 	// DefaultIDXMaxBytes. A header announcing more is refused before
 	// anything is allocated.
@@ -230,14 +236,32 @@ func readIDX(r io.Reader, name string, opt IDXOptions, fileSize int64) (*IDX, er
 		full *= int64(d)
 	}
 	want := full // bytes to read
+	var skip int64
+	if opt.FirstItem > 0 {
+		if opt.FirstItem > a.Dims[0] {
+			return nil, bad("cannot skip %d items of a %s array", opt.FirstItem, shape(a.Dims))
+		}
+		skip = full / int64(a.Dims[0]) * int64(opt.FirstItem)
+		want -= skip
+		a.Dims[0] -= opt.FirstItem
+	}
 	if opt.MaxItems > 0 && opt.MaxItems < a.Dims[0] {
-		want = full / int64(a.Dims[0]) * int64(opt.MaxItems)
+		want = want / int64(a.Dims[0]) * int64(opt.MaxItems)
 		a.Dims[0] = opt.MaxItems
 	}
 	header := int64(4 + 4*ndim)
-	if !compressed && avail > 0 && header+want > avail {
+	if !compressed && avail > 0 && header+skip+want > avail {
 		return nil, bad("truncated: the header announces a %s array of %v (%d data bytes) but the file has only %d bytes after the header",
 			shape(a.Dims), typ, want, avail-header)
+	}
+	if skip > 0 {
+		if m, err := io.CopyN(io.Discard, in, skip); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, fmt.Errorf("dataset: %s: %w: truncated: skipping %d data bytes, the file holds %d: %w",
+					name, ErrIDX, skip, m, io.ErrUnexpectedEOF)
+			}
+			return nil, bad("skipping the first %d items: %v", opt.FirstItem, err)
+		}
 	}
 	a.Data, err = readAtMost(in, want, avail)
 	if err != nil {
@@ -247,7 +271,7 @@ func readIDX(r io.Reader, name string, opt IDXOptions, fileSize int64) (*IDX, er
 		}
 		return nil, bad("reading the data: %v", err)
 	}
-	if want == full {
+	if skip+want == full {
 		// Nothing may follow the array; reading to the end also makes gzip
 		// verify its checksum.
 		var extra [1]byte

@@ -44,7 +44,8 @@ func LoadCSV(path string) (*Table, error) {
 // value must parse with [strconv.ParseFloat] to a finite number. All errors are [*ParseError]
 // values that name the line and column and wrap a sentinel error.
 func ReadCSV(r io.Reader, name string) (*Table, error) {
-	return readCSV(r, name, nil)
+	t, _, err := readCSV(r, name, nil, 0, -1)
+	return t, err
 }
 
 // ReadCSVColumns reads like ReadCSV but keeps only the named columns, in
@@ -54,7 +55,8 @@ func ReadCSVColumns(r io.Reader, name string, columns []string) (*Table, error) 
 	if len(columns) == 0 {
 		return nil, fmt.Errorf("dataset: %s: %w: no columns requested", name, ErrNoColumns)
 	}
-	return readCSV(r, name, columns)
+	t, _, err := readCSV(r, name, columns, 0, -1)
+	return t, err
 }
 
 // LoadCSVColumns opens path and reads the named columns (ReadCSVColumns).
@@ -67,7 +69,11 @@ func LoadCSVColumns(path string, columns []string) (*Table, error) {
 	return ReadCSVColumns(f, path, columns)
 }
 
-func readCSV(r io.Reader, name string, keep []string) (*Table, error) {
+// readCSV reads a CSV table, keeping the columns keep (nil: all) and the
+// data rows lo ≤ i < hi (hi < 0: all); every row is checked for syntax and
+// width, only kept rows are parsed as numbers. It also returns the number
+// of data rows in the input.
+func readCSV(r io.Reader, name string, keep []string, lo, hi int) (*Table, int, error) {
 	rc := newRecorder(r)
 	cr := csv.NewReader(rc)
 	cr.FieldsPerRecord = -1 // ragged rows are checked below, with a better message
@@ -76,10 +82,10 @@ func readCSV(r io.Reader, name string, keep []string) (*Table, error) {
 
 	header, err := cr.Read()
 	if err == io.EOF {
-		return nil, &ParseError{File: name, Line: 1, Err: ErrEmpty}
+		return nil, 0, &ParseError{File: name, Line: 1, Err: ErrEmpty}
 	}
 	if err != nil {
-		return nil, readError(name, err, rc, nil)
+		return nil, 0, readError(name, err, rc, nil)
 	}
 	rc.discardTo(cr.InputOffset())
 	headerLine, _ := cr.FieldPos(0)
@@ -92,11 +98,11 @@ func readCSV(r io.Reader, name string, keep []string) (*Table, error) {
 		}
 		line, _ := cr.FieldPos(j)
 		if h == "" {
-			return nil, &ParseError{File: name, Line: line, Field: j + 1,
+			return nil, 0, &ParseError{File: name, Line: line, Field: j + 1,
 				Err: fmt.Errorf("%w: empty column name", ErrMissing)}
 		}
 		if k, dup := seen[h]; dup {
-			return nil, &ParseError{File: name, Line: line, Field: j + 1, Column: h,
+			return nil, 0, &ParseError{File: name, Line: line, Field: j + 1, Column: h,
 				Err: fmt.Errorf("%w: also column %d", ErrDuplicateColumn, k+1)}
 		}
 		seen[h] = j
@@ -113,7 +119,7 @@ func readCSV(r io.Reader, name string, keep []string) (*Table, error) {
 		for _, k := range keep {
 			j, ok := seen[k]
 			if !ok {
-				return nil, &ParseError{File: name, Line: headerLine, Column: k,
+				return nil, 0, &ParseError{File: name, Line: headerLine, Column: k,
 					Err: fmt.Errorf("%w: the header has %s", ErrUnknownColumn, quoteList(t.Columns))}
 			}
 			cols = append(cols, j)
@@ -125,13 +131,14 @@ func readCSV(r io.Reader, name string, keep []string) (*Table, error) {
 		t.Columns = kept
 	}
 	lastLine := headerLine
+	rows := 0 // data rows seen
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, readError(name, err, rc, t.Columns)
+			return nil, 0, readError(name, err, rc, t.Columns)
 		}
 		rc.discardTo(cr.InputOffset())
 		line, _ := cr.FieldPos(0)
@@ -147,23 +154,27 @@ func readCSV(r io.Reader, name string, keep []string) (*Table, error) {
 			} else {
 				pe.Field = width + 1
 			}
-			return nil, pe
+			return nil, 0, pe
+		}
+		rows++
+		if rows-1 < lo || (hi >= 0 && rows-1 >= hi) {
+			continue
 		}
 		row := make([]float64, len(cols))
 		for i, j := range cols {
 			v, err := parseValue(rec[j])
 			if err != nil {
 				fline, _ := cr.FieldPos(j)
-				return nil, &ParseError{File: name, Line: fline, Field: j + 1, Column: t.Columns[i], Err: err}
+				return nil, 0, &ParseError{File: name, Line: fline, Field: j + 1, Column: t.Columns[i], Err: err}
 			}
 			row[i] = v
 		}
 		t.Rows = append(t.Rows, row)
 	}
-	if len(t.Rows) == 0 {
-		return nil, &ParseError{File: name, Line: lastLine + 1, Err: ErrNoRows}
+	if rows == 0 {
+		return nil, 0, &ParseError{File: name, Line: lastLine + 1, Err: ErrNoRows}
 	}
-	return t, nil
+	return t, rows, nil
 }
 
 // parseValue parses one field to a finite float64.

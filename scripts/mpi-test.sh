@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# scripts/mpi-test.sh — checks bsum's MPI reducer (internal/mpi, build tag
+# mpi) on loopback with 1, 2 and 3 ranks:
+#   * Sum and Broadcast give the right bits (rank-order sum) on every rank,
+#   * two runs with the same rank count print identical result digests,
+#   * a failure on one rank stops all ranks with that rank's message and a
+#     non-zero exit code,
+#   * the Go tests of internal/mpi pass in every rank,
+#   * when Fashion-MNIST is installed, each rank's shard (dataset.FashionMNISTShard,
+#     standardised) equals the same samples of an unsharded load bit for bit.
+# Open MPI is installed with apt-get if mpirun is missing (as root); if that
+# is impossible the script prints SKIP and exits 0.
+#   scripts/mpi-test.sh            # checks
+#   scripts/mpi-test.sh --bench    # also time one Sum of 203,530 and 2,570² numbers
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bench=0
+[[ "${1:-}" == "--bench" ]] && bench=1
+
+if ! command -v mpirun >/dev/null || ! pkg-config --exists ompi-c 2>/dev/null; then
+	if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+		echo "mpi-test: installing Open MPI (apt-get install -y libopenmpi-dev openmpi-bin)"
+		if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libopenmpi-dev openmpi-bin pkg-config; } >/dev/null; then
+			echo "SKIP mpi-test: Open MPI is not installed and apt-get failed"
+			exit 0
+		fi
+	else
+		echo "SKIP mpi-test: Open MPI is not installed (apt-get install -y libopenmpi-dev openmpi-bin needs root)"
+		exit 0
+	fi
+fi
+
+run=(mpirun --oversubscribe)
+[[ $(id -u) == 0 ]] && run+=(--allow-run-as-root)
+# Loopback only: shared memory and TCP on lo, no probing of other networks.
+run+=(--mca btl self,vader,tcp --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo)
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+go build -tags mpi -o "$tmp/mpicheck" ./internal/mpi/cmd/mpicheck
+go test -c -tags mpi -o "$tmp/mpi.test" ./internal/mpi
+
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+
+for np in 1 2 3; do
+	for k in 1 2; do
+		if ! "${run[@]}" -np "$np" "$tmp/mpicheck" check >"$tmp/check.$np.$k" 2>"$tmp/check.$np.$k.err"; then
+			bad "np=$np: check run $k failed:"; cat "$tmp/check.$np.$k.err"
+		fi
+	done
+	if [[ $fail == 0 ]]; then
+		if cmp -s "$tmp/check.$np.1" "$tmp/check.$np.2"; then
+			echo "ok   np=$np: Sum and Broadcast correct and equal on every rank; two runs bitwise equal"
+			sed 's/^/     /' "$tmp/check.$np.1"
+		else
+			bad "np=$np: two runs differ"; diff "$tmp/check.$np.1" "$tmp/check.$np.2" || true
+		fi
+	fi
+
+	r=$((np - 1)) # the last rank fails
+	set +e
+	timeout 120 "${run[@]}" -np "$np" "$tmp/mpicheck" fail -rank "$r" >"$tmp/fail.out" 2>"$tmp/fail.err"
+	code=$?
+	set -e
+	if [[ $code == 0 ]]; then
+		bad "np=$np: a failing rank $r gave exit code 0"
+	elif [[ $code == 124 ]]; then
+		bad "np=$np: a failing rank $r did not stop the job (timeout)"
+	elif ! grep -q "^rank $r: injected failure" "$tmp/fail.err"; then
+		bad "np=$np: exit code $code but no 'rank $r: injected failure' message:"; cat "$tmp/fail.err"
+	else
+		echo "ok   np=$np: rank $r failed → all ranks stopped, exit code $code, message: $(grep "^rank $r:" "$tmp/fail.err")"
+	fi
+
+	if "${run[@]}" -np "$np" "$tmp/mpi.test" >"$tmp/test.out" 2>&1; then
+		echo "ok   np=$np: go test -tags mpi ./internal/mpi passed on $(grep -c '^PASS$' "$tmp/test.out") ranks"
+	else
+		bad "np=$np: go test -tags mpi ./internal/mpi failed:"; cat "$tmp/test.out"
+	fi
+
+	if [[ -e "${BSUM_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}" ]]; then
+		if "${run[@]}" -np "$np" "$tmp/mpicheck" fashion -n 3000 >"$tmp/fashion.out" 2>&1; then
+			echo "ok   np=$np: $(tail -1 "$tmp/fashion.out")"
+		else
+			bad "np=$np: Fashion-MNIST shard loading:"; cat "$tmp/fashion.out"
+		fi
+	else
+		echo "skip np=$np: Fashion-MNIST shard check (apt-get install -y dataset-fashion-mnist)"
+	fi
+done
+
+if [[ $bench == 1 ]]; then
+	echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+	for np in 1 2 3; do
+		"${run[@]}" -np "$np" "$tmp/mpicheck" bench -reps 10 || bad "np=$np: bench failed"
+	done
+fi
+
+if [[ $fail != 0 ]]; then
+	echo "mpi-test: FAILED"
+	exit 1
+fi
+echo "mpi-test: all checks passed"
