@@ -148,7 +148,11 @@ func fashion(c config) error {
 		f.batch, f.epochs, f.trainN, f.testN, f.seeds, c.threadList, startLoad)
 	fmt.Println("bsum: examples/fashion (methods", orStr(f.methods, "default")+"); torch: fashion.py, Adam lr 1e-3, BLAS setting "+strconv.Quote(torchBLAS)+". Subprocess logs go to stderr and", f.out)
 
-	bin := filepath.Join(f.out, "fashion-example")
+	// Absolute: the build runs in the module root, the runs here.
+	bin, err := filepath.Abs(filepath.Join(f.out, "fashion-example"))
+	if err != nil {
+		return fmt.Errorf("fashion: %w", err)
+	}
 	args := []string{"build", "-o", bin}
 	if bench.OpenBLAS {
 		args = append(args, "-tags", "openblas")

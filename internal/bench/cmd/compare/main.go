@@ -95,7 +95,6 @@ func main() {
 	if c.benchPy == "" {
 		c.benchPy = findBenchPy()
 	}
-	header(c)
 	var whats []string
 	if c.what == "all" {
 		whats = []string{"step-bodyfat", "memory", "ops", "tta", "step-large"}
@@ -107,6 +106,9 @@ func main() {
 			fmt.Fprintf(os.Stderr, "compare: -what %s takes one -threads value, not %v\n", w, c.threadList)
 			os.Exit(2)
 		}
+	}
+	header(c)
+	for _, w := range whats {
 		var err error
 		switch w {
 		case "step-bodyfat":
@@ -134,7 +136,9 @@ func main() {
 func header(c config) {
 	fmt.Printf("bsum: %s, GOMAXPROCS=%d, BLAS: %s\n", runtime.Version(), runtime.GOMAXPROCS(0), bench.BLASName())
 	fmt.Printf("cpu: %s (%d cores), load average %s\n", cpuName(), runtime.NumCPU(), loadavg())
-	if ok, why := torchOK(c); ok {
+	if c.what == "fashion" {
+		fmt.Println("pytorch: fashion.py, interpreter, BLAS and threads below")
+	} else if ok, why := torchOK(c); ok {
 		fmt.Printf("pytorch: %s %s, threads=%d, torch BLAS setting %q\n", c.python, c.benchPy, c.threads, c.torchBLAS)
 	} else {
 		fmt.Printf("pytorch: skipped (%s)\n", why)
