@@ -6,7 +6,11 @@
 //	go run ./internal/bench/cmd/compare -what step-bodyfat
 //	go run -tags openblas ./internal/bench/cmd/compare -what step-large -torch-blas openblas
 //
-// -what is step-bodyfat, step-large, tta, memory, ops or all. See
+//	go run -tags openblas ./internal/bench/cmd/compare -what fashion -epochs 10 -threads 1,2
+//
+// -what is step-bodyfat, step-large, tta, memory, ops, fashion or all (all
+// leaves out fashion, the longest). -what fashion runs examples/fashion and
+// internal/bench/pytorch/fashion.py as subprocesses (fashion.go). See
 // internal/bench/README.md.
 package main
 
@@ -34,20 +38,23 @@ import (
 )
 
 type config struct {
-	what       string
-	python     string
-	benchPy    string
-	reps       int
-	steps      int
-	warmup     int
-	threads    int
-	torchBLAS  string
-	ttaBudget  time.Duration
-	ttaMaxIter int
-	seeds      string
-	memSteps   int
-	largeN     int
-	opsCount   int
+	what         string
+	python       string
+	benchPy      string
+	reps         int
+	steps        int
+	warmup       int
+	threads      int
+	threadList   []int
+	torchBLAS    string
+	ttaBudget    time.Duration
+	ttaMaxIter   int
+	seeds        string
+	memSteps     int
+	largeN       int
+	opsCount     int
+	fashion      fashionConfig
+	torchBLASSet bool
 }
 
 // BLAS library directories for PyTorch, pinned with LD_LIBRARY_PATH like
@@ -60,13 +67,13 @@ const (
 
 func main() {
 	var c config
-	flag.StringVar(&c.what, "what", "all", "step-bodyfat, step-large, tta, memory, ops or all")
+	flag.StringVar(&c.what, "what", "all", "step-bodyfat, step-large, tta, memory, ops, fashion or all (all but fashion)")
 	flag.StringVar(&c.python, "python", "/usr/bin/python3", "Python interpreter with torch (skipped when torch is missing)")
 	flag.StringVar(&c.benchPy, "bench-py", "", "path of bench.py (default: internal/bench/pytorch/bench.py of the module)")
 	flag.IntVar(&c.reps, "reps", 0, "timed repetitions (default 7 for step-bodyfat, 3 for step-large)")
 	flag.IntVar(&c.steps, "steps", 0, "steps per repetition (default 2000 for step-bodyfat, 1 for step-large)")
 	flag.IntVar(&c.warmup, "warmup", -1, "untimed warm-up steps (default 200 for step-bodyfat, 1 for step-large)")
-	flag.IntVar(&c.threads, "threads", 1, "GOMAXPROCS, OpenBLAS threads and torch threads")
+	threads := flag.String("threads", "1", "GOMAXPROCS, OpenBLAS threads and torch threads; -what fashion takes a comma-separated list (one run of each side per value)")
 	flag.StringVar(&c.torchBLAS, "torch-blas", "ref", "BLAS for PyTorch: ref (netlib reference, LD_LIBRARY_PATH="+refBLASDirs+"), openblas (LD_LIBRARY_PATH="+openblasDir+") or system (the libblas.so.3 alternative)")
 	flag.DurationVar(&c.ttaBudget, "tta-budget", 10*time.Second, "time-to-accuracy wall-time cap per run (both sides)")
 	flag.IntVar(&c.ttaMaxIter, "tta-max-iter", 200000, "time-to-accuracy iteration cap per run (bsum: block updates)")
@@ -74,19 +81,33 @@ func main() {
 	flag.IntVar(&c.memSteps, "mem-steps", 10000, "memory: number of BodyFat full steps")
 	flag.IntVar(&c.largeN, "n", bench.LargeN, "step-large: number of samples")
 	flag.IntVar(&c.opsCount, "ops-count", 3, "ops: runs of each testing.Benchmark (the median ns/op is shown)")
+	fashionFlags(&c.fashion)
 	flag.Parse()
+	flag.Visit(func(f *flag.Flag) { c.torchBLASSet = c.torchBLASSet || f.Name == "torch-blas" })
+	var err error
+	if c.threadList, err = parseThreads(*threads); err != nil {
+		fmt.Fprintln(os.Stderr, "compare:", err)
+		os.Exit(2)
+	}
+	c.threads = c.threadList[0]
 	runtime.GOMAXPROCS(c.threads)
 	bench.SetBLASThreads(c.threads)
 	if c.benchPy == "" {
 		c.benchPy = findBenchPy()
 	}
-	header(c)
 	var whats []string
 	if c.what == "all" {
 		whats = []string{"step-bodyfat", "memory", "ops", "tta", "step-large"}
 	} else {
 		whats = strings.Split(c.what, ",")
 	}
+	for _, w := range whats {
+		if w != "fashion" && len(c.threadList) > 1 {
+			fmt.Fprintf(os.Stderr, "compare: -what %s takes one -threads value, not %v\n", w, c.threadList)
+			os.Exit(2)
+		}
+	}
+	header(c)
 	for _, w := range whats {
 		var err error
 		switch w {
@@ -100,6 +121,8 @@ func main() {
 			err = memory(c)
 		case "ops":
 			err = ops(c)
+		case "fashion":
+			err = fashion(c)
 		default:
 			err = fmt.Errorf("unknown -what %q", w)
 		}
@@ -113,7 +136,9 @@ func main() {
 func header(c config) {
 	fmt.Printf("bsum: %s, GOMAXPROCS=%d, BLAS: %s\n", runtime.Version(), runtime.GOMAXPROCS(0), bench.BLASName())
 	fmt.Printf("cpu: %s (%d cores), load average %s\n", cpuName(), runtime.NumCPU(), loadavg())
-	if ok, why := torchOK(c); ok {
+	if c.what == "fashion" {
+		fmt.Println("pytorch: fashion.py, interpreter, BLAS and threads below")
+	} else if ok, why := torchOK(c); ok {
 		fmt.Printf("pytorch: %s %s, threads=%d, torch BLAS setting %q\n", c.python, c.benchPy, c.threads, c.torchBLAS)
 	} else {
 		fmt.Printf("pytorch: skipped (%s)\n", why)
