@@ -3,10 +3,11 @@
 // Optional OpenBLAS backend. Built with `-tags openblas` (cgo, and the
 // OpenBLAS library and headers: `apt-get install libopenblas-dev`), this file
 // routes every gonum blas64 call of the process — the large matrix products
-// of the fast kernels (kernels.go, above 65536 flops) and the one-pass
-// Gauss-Newton assembly (gnmatrix.go) — to OpenBLAS through
-// gonum.org/v1/netlib. Without the tag the pure-Go gonum implementation is
-// used and nothing here is compiled. OpenBLAS picks its kernels by CPU
+// of the fast kernels (kernels.go, above 65536 flops, through largeGemm) and
+// the one-pass Gauss-Newton assembly (gnmatrix.go) — to OpenBLAS through
+// gonum.org/v1/netlib. Without the tag the large products run on
+// internal/gemm (blas_gemm.go), the rest of blas64 on pure-Go gonum, and
+// nothing here is compiled. OpenBLAS picks its kernels by CPU
 // detection (override with OPENBLAS_CORETYPE, e.g. SkylakeX) and its thread
 // count from OPENBLAS_NUM_THREADS (default: all cores). Measurements:
 // internal/bench/README.md.
@@ -17,8 +18,26 @@ package graph
 import "C"
 
 import (
+	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/netlib/blas/netlib"
 )
 
 func init() { blas64.Use(netlib.Implementation{}) }
+
+// largeGemm sets the m×n row-major dst to op(A)·op(B) through blas64, that
+// is OpenBLAS, for the matrix products above smallGemm flops.
+func largeGemm(ta, tb bool, m, n, k int, a []float64, lda int, b []float64, ldb int, dst []float64) {
+	tA, tB := blas.NoTrans, blas.NoTrans
+	ar, ac, br, bc := m, k, k, n
+	if ta {
+		tA, ar, ac = blas.Trans, k, m
+	}
+	if tb {
+		tB, br, bc = blas.Trans, n, k
+	}
+	blas64.Gemm(tA, tB, 1,
+		blas64.General{Rows: ar, Cols: ac, Stride: lda, Data: a},
+		blas64.General{Rows: br, Cols: bc, Stride: ldb, Data: b},
+		0, blas64.General{Rows: m, Cols: n, Stride: n, Data: dst})
+}

@@ -1,0 +1,311 @@
+// Package gemm is a cache-blocked double-precision matrix product for
+// row-major matrices: C = α·op(A)·op(B) + β·C, the operation of BLAS dgemm.
+//
+// It follows the BLIS/GotoBLAS structure. op(B) is packed in KC×NC panels
+// of NR-column slivers, op(A) in MC×KC blocks of MR-row slivers, and an
+// MR×NR micro-kernel accumulates one tile of C over KC terms in registers.
+// On amd64 CPUs with AVX2 and FMA the micro-kernel is Go assembly (6×8
+// tile, twelve 4-wide accumulators, fused multiply-add). Elsewhere a
+// pure-Go micro-kernel of the same shape runs, so results differ from the
+// assembly path only by the rounding of fused versus separate
+// multiply-add.
+//
+// Products are split over up to GOMAXPROCS goroutines along the longer
+// side of C when they are large enough to pay for it.
+//
+// graph sends its matrix products above 65,536 flops here in the default
+// (pure-Go) build; with the openblas build tag they go to OpenBLAS instead.
+package gemm
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
+
+// Block sizes. MR×NR is the micro-tile; an MC×KC block of op(A) (192 KiB)
+// stays in the L2 cache, a KC×NR sliver of op(B) (16 KiB) in L1, and a KC×NC
+// panel of op(B) (8 MiB) in L3.
+const (
+	mr = 6
+	nr = 8
+	mc = 96
+	kc = 256
+	nc = 4096
+)
+
+// parallelFlops is the m·n·k above which a product is shared between
+// goroutines; each goroutine gets at least this much work.
+const parallelFlops = 1 << 21
+
+// hasAsm reports whether the assembly micro-kernel is used (set per
+// architecture and CPU; tests switch it off to check the Go kernel).
+var hasAsm = asmSupported()
+
+// Accelerated reports whether the assembly (AVX2+FMA) micro-kernel runs on
+// this CPU; when false the pure-Go micro-kernel is used.
+func Accelerated() bool { return hasAsm }
+
+// Dgemm computes C = alpha·op(A)·op(B) + beta·C, where op(X) is X or Xᵀ as
+// transA and transB say, op(A) is m×k, op(B) is k×n and C is m×n. All
+// matrices are row-major with row strides lda, ldb and ldc: A is m×k (k×m
+// when transposed), B is k×n (n×k when transposed). When beta is 0, C is
+// overwritten without being read, as in BLAS. It panics, like gonum's
+// blas64, when a dimension, stride or slice length is inconsistent.
+//
+// Dgemm is safe for concurrent use on distinct C.
+func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	switch {
+	case m < 0 || n < 0 || k < 0:
+		panic(fmt.Sprintf("gemm: negative dimension m=%d n=%d k=%d", m, n, k))
+	case lda < max(1, ac) || ldb < max(1, bc) || ldc < max(1, n):
+		panic(fmt.Sprintf("gemm: bad stride lda=%d ldb=%d ldc=%d for %d×%d, %d×%d, %d×%d", lda, ldb, ldc, ar, ac, br, bc, m, n))
+	case ar > 0 && ac > 0 && len(a) < (ar-1)*lda+ac:
+		panic(fmt.Sprintf("gemm: A has %d elements, need %d", len(a), (ar-1)*lda+ac))
+	case br > 0 && bc > 0 && len(b) < (br-1)*ldb+bc:
+		panic(fmt.Sprintf("gemm: B has %d elements, need %d", len(b), (br-1)*ldb+bc))
+	case m > 0 && n > 0 && len(c) < (m-1)*ldc+n:
+		panic(fmt.Sprintf("gemm: C has %d elements, need %d", len(c), (m-1)*ldc+n))
+	}
+	if m == 0 || n == 0 {
+		return
+	}
+	scale(m, n, beta, c, ldc)
+	if k == 0 || alpha == 0 {
+		return
+	}
+	mat := operands{transA: transA, transB: transB, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	workers := min(runtime.GOMAXPROCS(0), max(1, m*n*k/parallelFlops))
+	if workers == 1 {
+		mat.serial(0, m, 0, n, k)
+		return
+	}
+	// Split the longer side of C into workers chunks, in whole micro-tiles.
+	var wg sync.WaitGroup
+	splitN := n >= m
+	side, unit := m, mr
+	if splitN {
+		side, unit = n, nr
+	}
+	tiles := (side + unit - 1) / unit
+	for w := 0; w < workers; w++ {
+		lo := tiles * w / workers * unit
+		hi := min(side, tiles*(w+1)/workers*unit)
+		if lo >= hi {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if splitN {
+				mat.serial(0, m, lo, hi, k)
+			} else {
+				mat.serial(lo, hi, 0, n, k)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// scale sets C = beta·C, writing zeros without reading C when beta is 0.
+func scale(m, n int, beta float64, c []float64, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+// operands holds one product's matrices.
+type operands struct {
+	transA, transB bool
+	alpha          float64
+	a, b, c        []float64
+	lda, ldb, ldc  int
+}
+
+// buffers are one goroutine's packing areas.
+type buffers struct {
+	a []float64 // mc·kc: an MC×KC block of op(A), MR-row slivers
+	b []float64 // kc·nc: a KC×NC panel of op(B), NR-column slivers
+}
+
+var pool = sync.Pool{New: func() any { return new(buffers) }}
+
+// serial adds op(A)[i0:i1,:]·op(B)[:,j0:j1] (times alpha) into C[i0:i1, j0:j1].
+func (o *operands) serial(i0, i1, j0, j1, k int) {
+	buf := pool.Get().(*buffers)
+	defer pool.Put(buf)
+	n := j1 - j0
+	needB := min(kc, k) * min(nc, (n+nr-1)/nr*nr)
+	if len(buf.b) < needB {
+		buf.b = make([]float64, needB)
+	}
+	needA := min(kc, k) * min(mc, (i1-i0+mr-1)/mr*mr)
+	if len(buf.a) < needA {
+		buf.a = make([]float64, needA)
+	}
+	var tile [mr * nr]float64
+	for jc := j0; jc < j1; jc += nc {
+		ncb := min(nc, j1-jc)
+		for pc := 0; pc < k; pc += kc {
+			kcb := min(kc, k-pc)
+			o.packB(buf.b, pc, kcb, jc, ncb)
+			for ic := i0; ic < i1; ic += mc {
+				mcb := min(mc, i1-ic)
+				o.packA(buf.a, ic, mcb, pc, kcb)
+				for jr := 0; jr < ncb; jr += nr {
+					bs := buf.b[jr*kcb:]
+					nn := min(nr, ncb-jr)
+					for ir := 0; ir < mcb; ir += mr {
+						as := buf.a[ir*kcb:]
+						mm := min(mr, mcb-ir)
+						ci := (ic+ir)*o.ldc + jc + jr
+						if mm == mr && nn == nr {
+							micro(kcb, as, bs, o.c[ci:], o.ldc)
+							continue
+						}
+						tile = [mr * nr]float64{}
+						micro(kcb, as, bs, tile[:], nr)
+						for r := 0; r < mm; r++ {
+							row := o.c[ci+r*o.ldc : ci+r*o.ldc+nn]
+							for j := range row {
+								row[j] += tile[r*nr+j]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packA copies alpha·op(A)[ic:ic+mcb, pc:pc+kcb] into dst as MR-row
+// slivers, each stored column by column (MR values per p), the last sliver
+// padded with zeros.
+func (o *operands) packA(dst []float64, ic, mcb, pc, kcb int) {
+	a, lda, alpha := o.a, o.lda, o.alpha
+	for ir := 0; ir < mcb; ir += mr {
+		d := dst[ir*kcb : ir*kcb+mr*kcb]
+		rows := min(mr, mcb-ir)
+		i := ic + ir
+		if o.transA { // op(A)[i,p] = A[p,i]: the MR values of a p are contiguous
+			for p := 0; p < kcb; p++ {
+				src := a[(pc+p)*lda+i : (pc+p)*lda+i+rows]
+				dp := d[p*mr : p*mr+mr]
+				for r, v := range src {
+					dp[r] = alpha * v
+				}
+				for r := rows; r < mr; r++ {
+					dp[r] = 0
+				}
+			}
+			continue
+		}
+		for r := 0; r < mr; r++ {
+			if r >= rows {
+				for p := 0; p < kcb; p++ {
+					d[p*mr+r] = 0
+				}
+				continue
+			}
+			src := a[(i+r)*lda+pc : (i+r)*lda+pc+kcb]
+			for p, v := range src {
+				d[p*mr+r] = alpha * v
+			}
+		}
+	}
+}
+
+// packB copies op(B)[pc:pc+kcb, jc:jc+ncb] into dst as NR-column slivers,
+// each stored row by row (NR values per p), the last sliver padded with
+// zeros.
+func (o *operands) packB(dst []float64, pc, kcb, jc, ncb int) {
+	b, ldb := o.b, o.ldb
+	for jr := 0; jr < ncb; jr += nr {
+		d := dst[jr*kcb : jr*kcb+nr*kcb]
+		cols := min(nr, ncb-jr)
+		j := jc + jr
+		if !o.transB { // op(B)[p,j] = B[p,j]: the NR values of a p are contiguous
+			if cols == nr {
+				for p := 0; p < kcb; p++ {
+					copy(d[p*nr:p*nr+nr], b[(pc+p)*ldb+j:(pc+p)*ldb+j+nr])
+				}
+				continue
+			}
+			for p := 0; p < kcb; p++ {
+				dp := d[p*nr : p*nr+nr]
+				copy(dp, b[(pc+p)*ldb+j:(pc+p)*ldb+j+cols])
+				clear(dp[cols:])
+			}
+			continue
+		}
+		for c := 0; c < nr; c++ {
+			if c >= cols {
+				for p := 0; p < kcb; p++ {
+					d[p*nr+c] = 0
+				}
+				continue
+			}
+			src := b[(j+c)*ldb+pc : (j+c)*ldb+pc+kcb]
+			for p, v := range src {
+				d[p*nr+c] = v
+			}
+		}
+	}
+}
+
+// micro adds the product of an MR×kc sliver of packed A and a kc×NR sliver
+// of packed B into the MR×NR tile of c at row stride ldc.
+func micro(k int, a, b, c []float64, ldc int) {
+	_ = a[mr*k-1]
+	_ = b[nr*k-1]
+	_ = c[(mr-1)*ldc+nr-1]
+	if hasAsm {
+		kern6x8(k, &a[0], &b[0], &c[0], ldc)
+		return
+	}
+	microGo(k, a, b, c, ldc)
+}
+
+// microGo is the pure-Go micro-kernel: 48 scalar accumulators over k terms.
+func microGo(k int, a, b, c []float64, ldc int) {
+	var acc [mr][nr]float64
+	for p := 0; p < k; p++ {
+		bp := (*[nr]float64)(b[p*nr : p*nr+nr])
+		ap := (*[mr]float64)(a[p*mr : p*mr+mr])
+		for r := 0; r < mr; r++ {
+			s := ap[r]
+			acc[r][0] += s * bp[0]
+			acc[r][1] += s * bp[1]
+			acc[r][2] += s * bp[2]
+			acc[r][3] += s * bp[3]
+			acc[r][4] += s * bp[4]
+			acc[r][5] += s * bp[5]
+			acc[r][6] += s * bp[6]
+			acc[r][7] += s * bp[7]
+		}
+	}
+	for r := 0; r < mr; r++ {
+		row := (*[nr]float64)(c[r*ldc : r*ldc+nr])
+		for j := range row {
+			row[j] += acc[r][j]
+		}
+	}
+}
