@@ -53,6 +53,14 @@ func BenchmarkDgemm(b *testing.B) {
 			"gonum": func() { gonum.Implementation{}.Dgemm(tr(s.tA), tr(s.tB), s.m, s.n, s.k, 1, x, ac, y, bc, 0, c, s.n) },
 		}
 		names := []string{"gemm", "gonum"}
+		for _, kern := range kernels[1:] { // the other micro-kernels
+			impls["gemm-"+kern.name] = func() {
+				defer func(old microKernel) { active = old }(active)
+				active = kern
+				Dgemm(s.tA, s.tB, s.m, s.n, s.k, 1, x, ac, y, bc, 0, c, s.n)
+			}
+			names = append(names, "gemm-"+kern.name)
+		}
 		if otherDgemm != nil {
 			impls[otherName] = func() { otherDgemm(tr(s.tA), tr(s.tB), s.m, s.n, s.k, 1, x, ac, y, bc, 0, c, s.n) }
 			names = append(names, otherName)

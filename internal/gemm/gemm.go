@@ -23,28 +23,44 @@ import (
 	"sync"
 )
 
-// Block sizes. MR×NR is the micro-tile; an MC×KC block of op(A) (192 KiB)
-// stays in the L2 cache, a KC×NR sliver of op(B) (16 KiB) in L1, and a KC×NC
-// panel of op(B) (8 MiB) in L3.
+// Block sizes. An MC×KC block of op(A) (192 KiB) stays in the L2 cache, a
+// KC×NR sliver of op(B) (16–32 KiB) in L1, and a KC×NC panel of op(B)
+// (8 MiB) in L3. MC is a multiple of every kernel's MR, NC of every NR.
 const (
-	mr = 6
-	nr = 8
 	mc = 96
 	kc = 256
 	nc = 4096
 )
 
+// maxTile bounds a micro-tile's MR·NR.
+const maxTile = 8 * 16
+
+// A micro-kernel adds the product of an mr×k sliver of packed A (mr values
+// per p) and a k×nr sliver of packed B (nr values per p) into the mr×nr tile
+// at c, whose rows are ldc elements apart.
+type microKernel struct {
+	name   string
+	mr, nr int
+	run    func(k int, a, b, c []float64, ldc int)
+}
+
+// goKernel is the pure-Go micro-kernel, used where no assembly one runs.
+var goKernel = microKernel{name: "go 6x8", mr: 6, nr: 8, run: microGo}
+
 // parallelFlops is the m·n·k above which a product is shared between
 // goroutines; each goroutine gets at least this much work.
 const parallelFlops = 1 << 21
 
-// hasAsm reports whether the assembly micro-kernel is used (set per
-// architecture and CPU; tests switch it off to check the Go kernel).
-var hasAsm = asmSupported()
+// kernels lists the micro-kernels this CPU can run, fastest first; the
+// last is goKernel.
+var kernels = append(asmKernels(), goKernel)
 
-// Accelerated reports whether the assembly (AVX2+FMA) micro-kernel runs on
-// this CPU; when false the pure-Go micro-kernel is used.
-func Accelerated() bool { return hasAsm }
+// active is the micro-kernel in use (tests switch it to check the others).
+var active = kernels[0]
+
+// Kernel names the micro-kernel in use on this CPU: "avx512 8x16",
+// "avx2+fma 6x8" (amd64 assembly) or "go 6x8" (pure Go, elsewhere).
+func Kernel() string { return active.name }
 
 // Dgemm computes C = alpha·op(A)·op(B) + beta·C, where op(X) is X or Xᵀ as
 // transA and transB say, op(A) is m×k, op(B) is k×n and C is m×n. All
@@ -82,7 +98,7 @@ func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int
 	if k == 0 || alpha == 0 {
 		return
 	}
-	mat := operands{transA: transA, transB: transB, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	mat := operands{kern: active, transA: transA, transB: transB, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
 	workers := min(runtime.GOMAXPROCS(0), max(1, m*n*k/parallelFlops))
 	if workers == 1 {
 		mat.serial(0, m, 0, n, k)
@@ -91,9 +107,9 @@ func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int
 	// Split the longer side of C into workers chunks, in whole micro-tiles.
 	var wg sync.WaitGroup
 	splitN := n >= m
-	side, unit := m, mr
+	side, unit := m, mat.kern.mr
 	if splitN {
-		side, unit = n, nr
+		side, unit = n, mat.kern.nr
 	}
 	tiles := (side + unit - 1) / unit
 	for w := 0; w < workers; w++ {
@@ -134,6 +150,7 @@ func scale(m, n int, beta float64, c []float64, ldc int) {
 
 // operands holds one product's matrices.
 type operands struct {
+	kern           microKernel
 	transA, transB bool
 	alpha          float64
 	a, b, c        []float64
@@ -150,6 +167,7 @@ var pool = sync.Pool{New: func() any { return new(buffers) }}
 
 // serial adds op(A)[i0:i1,:]·op(B)[:,j0:j1] (times alpha) into C[i0:i1, j0:j1].
 func (o *operands) serial(i0, i1, j0, j1, k int) {
+	mr, nr, micro := o.kern.mr, o.kern.nr, o.kern.run
 	buf := pool.Get().(*buffers)
 	defer pool.Put(buf)
 	n := j1 - j0
@@ -161,7 +179,7 @@ func (o *operands) serial(i0, i1, j0, j1, k int) {
 	if len(buf.a) < needA {
 		buf.a = make([]float64, needA)
 	}
-	var tile [mr * nr]float64
+	var tile [maxTile]float64
 	for jc := j0; jc < j1; jc += nc {
 		ncb := min(nc, j1-jc)
 		for pc := 0; pc < k; pc += kc {
@@ -181,7 +199,7 @@ func (o *operands) serial(i0, i1, j0, j1, k int) {
 							micro(kcb, as, bs, o.c[ci:], o.ldc)
 							continue
 						}
-						tile = [mr * nr]float64{}
+						tile = [maxTile]float64{}
 						micro(kcb, as, bs, tile[:], nr)
 						for r := 0; r < mm; r++ {
 							row := o.c[ci+r*o.ldc : ci+r*o.ldc+nn]
@@ -200,6 +218,7 @@ func (o *operands) serial(i0, i1, j0, j1, k int) {
 // slivers, each stored column by column (MR values per p), the last sliver
 // padded with zeros.
 func (o *operands) packA(dst []float64, ic, mcb, pc, kcb int) {
+	mr := o.kern.mr
 	a, lda, alpha := o.a, o.lda, o.alpha
 	for ir := 0; ir < mcb; ir += mr {
 		d := dst[ir*kcb : ir*kcb+mr*kcb]
@@ -237,6 +256,7 @@ func (o *operands) packA(dst []float64, ic, mcb, pc, kcb int) {
 // each stored row by row (NR values per p), the last sliver padded with
 // zeros.
 func (o *operands) packB(dst []float64, pc, kcb, jc, ncb int) {
+	nr := o.kern.nr
 	b, ldb := o.b, o.ldb
 	for jr := 0; jr < ncb; jr += nr {
 		d := dst[jr*kcb : jr*kcb+nr*kcb]
@@ -271,21 +291,12 @@ func (o *operands) packB(dst []float64, pc, kcb, jc, ncb int) {
 	}
 }
 
-// micro adds the product of an MR×kc sliver of packed A and a kc×NR sliver
-// of packed B into the MR×NR tile of c at row stride ldc.
-func micro(k int, a, b, c []float64, ldc int) {
+// microGo is the pure-Go micro-kernel: 48 scalar accumulators over k terms.
+func microGo(k int, a, b, c []float64, ldc int) {
+	const mr, nr = 6, 8
 	_ = a[mr*k-1]
 	_ = b[nr*k-1]
 	_ = c[(mr-1)*ldc+nr-1]
-	if hasAsm {
-		kern6x8(k, &a[0], &b[0], &c[0], ldc)
-		return
-	}
-	microGo(k, a, b, c, ldc)
-}
-
-// microGo is the pure-Go micro-kernel: 48 scalar accumulators over k terms.
-func microGo(k int, a, b, c []float64, ldc int) {
 	var acc [mr][nr]float64
 	for p := 0; p < k; p++ {
 		bp := (*[nr]float64)(b[p*nr : p*nr+nr])

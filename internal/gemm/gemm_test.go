@@ -124,16 +124,12 @@ func runCase(t *testing.T, r *rand.Rand, tc gemmCase) {
 
 // Dgemm agrees with the triple loop for every transposition, odd and
 // block-straddling sizes, strides wider than the rows, and alpha/beta, on
-// both the assembly and the pure-Go micro-kernel.
+// every micro-kernel this CPU runs (assembly and pure Go).
 func TestDgemmMatchesNaive(t *testing.T) {
-	kernels := []bool{false}
-	if asmSupported() {
-		kernels = append(kernels, true)
-	}
-	for _, asm := range kernels {
-		t.Run(fmt.Sprintf("asm=%v", asm), func(t *testing.T) {
-			defer func(old bool) { hasAsm = old }(hasAsm)
-			hasAsm = asm
+	for _, kern := range kernels {
+		t.Run(kern.name, func(t *testing.T) {
+			defer func(old microKernel) { active = old }(active)
+			active = kern
 			r := rand.New(rand.NewPCG(1, 2))
 			for _, tc := range cases() {
 				t.Run(tc.String(), func(t *testing.T) { runCase(t, r, tc) })
@@ -150,13 +146,21 @@ func TestDgemmLargeMatchesGonum(t *testing.T) {
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
 	r := rand.New(rand.NewPCG(3, 4))
+	defer func(old microKernel) { active = old }(active)
+	for _, kern := range kernels {
+		active = kern
+		largeCases(t, r, kern.name)
+	}
+}
+
+func largeCases(t *testing.T, r *rand.Rand, name string) {
 	for _, tc := range []gemmCase{
 		{m: 200, n: 4200, k: 530, alpha: 1},
 		{tA: true, m: 97, n: 1100, k: 600, alpha: 1},
 		{tB: true, m: 256, n: 100, k: 2000, alpha: 1},
 		{tA: true, tB: true, m: 300, n: 50, k: 700, alpha: -1, beta: 1},
 	} {
-		t.Run(tc.String(), func(t *testing.T) {
+		t.Run(name+"/"+tc.String(), func(t *testing.T) {
 			ar, ac := tc.m, tc.k
 			if tc.tA {
 				ar, ac = tc.k, tc.m

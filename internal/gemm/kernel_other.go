@@ -2,8 +2,5 @@
 
 package gemm
 
-func asmSupported() bool { return false }
-
-func kern6x8(k int, a, b, c *float64, ldc int) {
-	panic("gemm: no assembly micro-kernel on this architecture")
-}
+// asmKernels: no assembly micro-kernel outside amd64 (or with -tags purego).
+func asmKernels() []microKernel { return nil }
