@@ -237,18 +237,7 @@ func (o *operands) packA(dst []float64, ic, mcb, pc, kcb int) {
 			}
 			continue
 		}
-		for r := 0; r < mr; r++ {
-			if r >= rows {
-				for p := 0; p < kcb; p++ {
-					d[p*mr+r] = 0
-				}
-				continue
-			}
-			src := a[(i+r)*lda+pc : (i+r)*lda+pc+kcb]
-			for p, v := range src {
-				d[p*mr+r] = alpha * v
-			}
-		}
+		gather(d, mr, a, (ic+ir)*lda+pc, lda, rows, kcb, alpha)
 	}
 }
 
@@ -263,9 +252,15 @@ func (o *operands) packB(dst []float64, pc, kcb, jc, ncb int) {
 		cols := min(nr, ncb-jr)
 		j := jc + jr
 		if !o.transB { // op(B)[p,j] = B[p,j]: the NR values of a p are contiguous
-			if cols == nr {
+			switch {
+			case cols == 16 && nr == 16: // fixed-size copies, no memmove calls
 				for p := 0; p < kcb; p++ {
-					copy(d[p*nr:p*nr+nr], b[(pc+p)*ldb+j:(pc+p)*ldb+j+nr])
+					*(*[16]float64)(d[p*16:]) = *(*[16]float64)(b[(pc+p)*ldb+j:])
+				}
+				continue
+			case cols == 8 && nr == 8:
+				for p := 0; p < kcb; p++ {
+					*(*[8]float64)(d[p*8:]) = *(*[8]float64)(b[(pc+p)*ldb+j:])
 				}
 				continue
 			}
@@ -276,17 +271,36 @@ func (o *operands) packB(dst []float64, pc, kcb, jc, ncb int) {
 			}
 			continue
 		}
-		for c := 0; c < nr; c++ {
-			if c >= cols {
-				for p := 0; p < kcb; p++ {
-					d[p*nr+c] = 0
-				}
-				continue
+		gather(d, nr, b, j*ldb+pc, ldb, cols, kcb, 1)
+	}
+}
+
+// gather transposes a rows×kcb block of src (row r starting at
+// src[off+r·ld]) into d, w values per column p: d[p·w+r] = alpha·src[off+r·ld+p],
+// with zeros for rows ≥ rows. It walks the rows side by side so that both
+// reads and writes are sequential.
+func gather(d []float64, w int, src []float64, off, ld, rows, kcb int, alpha float64) {
+	var rs [16][]float64
+	for r := 0; r < rows; r++ {
+		rs[r] = src[off+r*ld : off+r*ld+kcb]
+	}
+	d = d[:w*kcb]
+	if rows < w {
+		clear(d)
+	}
+	if alpha == 1 {
+		for p := 0; p < kcb; p++ {
+			dp := d[p*w : p*w+rows]
+			for r := range dp {
+				dp[r] = rs[r][p]
 			}
-			src := b[(j+c)*ldb+pc : (j+c)*ldb+pc+kcb]
-			for p, v := range src {
-				d[p*nr+c] = v
-			}
+		}
+		return
+	}
+	for p := 0; p < kcb; p++ {
+		dp := d[p*w : p*w+rows]
+		for r := range dp {
+			dp[r] = alpha * rs[r][p]
 		}
 	}
 }
