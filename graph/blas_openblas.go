@@ -18,26 +18,14 @@ package graph
 import "C"
 
 import (
-	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/netlib/blas/netlib"
 )
 
 func init() { blas64.Use(netlib.Implementation{}) }
 
-// largeGemm sets the m×n row-major dst to op(A)·op(B) through blas64, that
-// is OpenBLAS, for the matrix products above smallGemm flops.
+// largeGemm sends the matrix products above smallGemm flops to blas64, that
+// is OpenBLAS here (blas_gemm.go has the pure-Go build's version).
 func largeGemm(ta, tb bool, m, n, k int, a []float64, lda int, b []float64, ldb int, dst []float64) {
-	tA, tB := blas.NoTrans, blas.NoTrans
-	ar, ac, br, bc := m, k, k, n
-	if ta {
-		tA, ar, ac = blas.Trans, k, m
-	}
-	if tb {
-		tB, br, bc = blas.Trans, n, k
-	}
-	blas64.Gemm(tA, tB, 1,
-		blas64.General{Rows: ar, Cols: ac, Stride: lda, Data: a},
-		blas64.General{Rows: br, Cols: bc, Stride: ldb, Data: b},
-		0, blas64.General{Rows: m, Cols: n, Stride: n, Data: dst})
+	blasGemm(ta, tb, m, n, k, a, lda, b, ldb, dst)
 }

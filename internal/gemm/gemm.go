@@ -58,6 +58,12 @@ var kernels = append(asmKernels(), goKernel)
 // active is the micro-kernel in use (tests switch it to check the others).
 var active = kernels[0]
 
+// Accelerated reports whether an assembly micro-kernel runs on this CPU.
+// Without one, gonum's pure-Go dgemm (whose inner loops are SSE2 assembly
+// on amd64) is faster than this package's pure-Go kernel, so callers that
+// can should use it instead.
+func Accelerated() bool { return active.name != goKernel.name }
+
 // Kernel names the micro-kernel in use on this CPU: "avx512 8x16",
 // "avx2+fma 6x8" (amd64 assembly) or "go 6x8" (pure Go, elsewhere).
 func Kernel() string { return active.name }
@@ -119,14 +125,14 @@ func Dgemm(transA, transB bool, m, n, k int, alpha float64, a []float64, lda int
 			continue
 		}
 		wg.Add(1)
-		go func() {
+		go func(o operands) {
 			defer wg.Done()
 			if splitN {
-				mat.serial(0, m, lo, hi, k)
+				o.serial(0, m, lo, hi, k)
 			} else {
-				mat.serial(lo, hi, 0, n, k)
+				o.serial(lo, hi, 0, n, k)
 			}
-		}()
+		}(mat)
 	}
 	wg.Wait()
 }
@@ -161,6 +167,8 @@ type operands struct {
 type buffers struct {
 	a []float64 // mc·kc: an MC×KC block of op(A), MR-row slivers
 	b []float64 // kc·nc: a KC×NC panel of op(B), NR-column slivers
+	// tile receives the edge tiles of C that are narrower than MR×NR.
+	tile [maxTile]float64
 }
 
 var pool = sync.Pool{New: func() any { return new(buffers) }}
@@ -179,7 +187,7 @@ func (o *operands) serial(i0, i1, j0, j1, k int) {
 	if len(buf.a) < needA {
 		buf.a = make([]float64, needA)
 	}
-	var tile [maxTile]float64
+	tile := &buf.tile
 	for jc := j0; jc < j1; jc += nc {
 		ncb := min(nc, j1-jc)
 		for pc := 0; pc < k; pc += kc {
@@ -199,7 +207,7 @@ func (o *operands) serial(i0, i1, j0, j1, k int) {
 							micro(kcb, as, bs, o.c[ci:], o.ldc)
 							continue
 						}
-						tile = [maxTile]float64{}
+						*tile = [maxTile]float64{}
 						micro(kcb, as, bs, tile[:], nr)
 						for r := 0; r < mm; r++ {
 							row := o.c[ci+r*o.ldc : ci+r*o.ldc+nn]

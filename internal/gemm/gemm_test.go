@@ -207,3 +207,19 @@ func TestDgemmPanicsOnBadArguments(t *testing.T) {
 		require.Panics(t, f, name)
 	}
 }
+
+// A serial product allocates nothing once the pooled packing buffers exist.
+func TestDgemmSerialDoesNotAllocate(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	r := rand.New(rand.NewPCG(7, 8))
+	a, b, c := randSlice(r, 40*300), randSlice(r, 300*50), make([]float64, 40*50)
+	Dgemm(false, true, 40, 50, 300, 1, a, 300, b, 300, 0, c, 50)
+	allocs := testing.AllocsPerRun(10, func() { Dgemm(false, true, 40, 50, 300, 1, a, 300, b, 300, 0, c, 50) })
+	require.Zero(t, allocs)
+}
+
+func TestKernelNames(t *testing.T) {
+	require.Equal(t, goKernel.name, kernels[len(kernels)-1].name, "the pure-Go kernel is the last resort")
+	require.Equal(t, kernels[0].name, Kernel())
+	require.Equal(t, len(kernels) > 1, Accelerated())
+}
