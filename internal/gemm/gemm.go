@@ -4,17 +4,20 @@
 // It follows the BLIS/GotoBLAS structure. op(B) is packed in KC×NC panels
 // of NR-column slivers, op(A) in MC×KC blocks of MR-row slivers, and an
 // MR×NR micro-kernel accumulates one tile of C over KC terms in registers.
-// On amd64 CPUs with AVX2 and FMA the micro-kernel is Go assembly (6×8
-// tile, twelve 4-wide accumulators, fused multiply-add). Elsewhere a
-// pure-Go micro-kernel of the same shape runs, so results differ from the
-// assembly path only by the rounding of fused versus separate
-// multiply-add.
+// On amd64 CPUs with AVX-512F the micro-kernel is Go assembly with an 8×16
+// tile (sixteen 8-wide accumulators); without AVX-512 but with AVX2 and FMA it is a 6×8 assembly tile (twelve
+// 4-wide accumulators); both use fused multiply-add. Elsewhere (or with
+// the purego build tag) a pure-Go 6×8 micro-kernel runs, so results differ
+// between paths only by the rounding of fused versus separate multiply-add
+// and by the order of the KC-term partial sums: each stays within the
+// usual dot-product error bound, a small multiple of k·ε·Σ_p|a_ip·b_pj|.
 //
 // Products are split over up to GOMAXPROCS goroutines along the longer
 // side of C when they are large enough to pay for it.
 //
 // graph sends its matrix products above 65,536 flops here in the default
-// (pure-Go) build; with the openblas build tag they go to OpenBLAS instead.
+// (cgo-free) build when an assembly micro-kernel runs; with the openblas
+// build tag they go to OpenBLAS instead.
 package gemm
 
 import (
@@ -23,13 +26,15 @@ import (
 	"sync"
 )
 
-// Block sizes. An MC×KC block of op(A) (192 KiB) stays in the L2 cache, a
-// KC×NR sliver of op(B) (16–32 KiB) in L1, and a KC×NC panel of op(B)
-// (8 MiB) in L3. MC is a multiple of every kernel's MR, NC of every NR.
+// Block sizes. A KC×NC panel of op(B) (1 MiB) and an MC×KC block of op(A)
+// (384 KiB) stay in the L2 cache together; one MR×KC sliver of op(A)
+// (12–16 KiB) stays in L1 while the KC×NR slivers of op(B) stream past it
+// from L2. MC is a multiple of every kernel's MR, NC of every NR. Chosen by
+// measurement on the large step's shapes (internal/gemm BenchmarkDgemm).
 const (
-	mc = 96
+	mc = 192
 	kc = 256
-	nc = 4096
+	nc = 512
 )
 
 // maxTile bounds a micro-tile's MR·NR.
@@ -196,12 +201,12 @@ func (o *operands) serial(i0, i1, j0, j1, k int) {
 			for ic := i0; ic < i1; ic += mc {
 				mcb := min(mc, i1-ic)
 				o.packA(buf.a, ic, mcb, pc, kcb)
-				for jr := 0; jr < ncb; jr += nr {
-					bs := buf.b[jr*kcb:]
-					nn := min(nr, ncb-jr)
-					for ir := 0; ir < mcb; ir += mr {
-						as := buf.a[ir*kcb:]
-						mm := min(mr, mcb-ir)
+				for ir := 0; ir < mcb; ir += mr {
+					as := buf.a[ir*kcb:]
+					mm := min(mr, mcb-ir)
+					for jr := 0; jr < ncb; jr += nr {
+						bs := buf.b[jr*kcb:]
+						nn := min(nr, ncb-jr)
 						ci := (ic+ir)*o.ldc + jc + jr
 						if mm == mr && nn == nr {
 							micro(kcb, as, bs, o.c[ci:], o.ldc)
