@@ -75,3 +75,18 @@ func BenchmarkDgemm(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkMicroKernel times each assembly micro-kernel alone on one
+// L1-resident pair of slivers (KC = 256): the ceiling the blocking can reach.
+func BenchmarkMicroKernel(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	for _, kern := range kernels {
+		a, y, c := randSlice(r, kern.mr*kc), randSlice(r, kern.nr*kc), make([]float64, kern.mr*kern.nr)
+		b.Run(kern.name, func(b *testing.B) {
+			for b.Loop() {
+				kern.run(kc, a, y, c, kern.nr)
+			}
+			b.ReportMetric(2*float64(kern.mr*kern.nr*kc)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
