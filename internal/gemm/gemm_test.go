@@ -223,3 +223,27 @@ func TestKernelNames(t *testing.T) {
 	require.Equal(t, kernels[0].name, Kernel())
 	require.Equal(t, len(kernels) > 1, Accelerated())
 }
+
+// Concurrent Dgemm calls on distinct C share the buffer pool safely and
+// give the serial result (run with -race).
+func TestDgemmConcurrentCalls(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	const m, n, k = 30, 70, 300
+	a, b := randSlice(r, m*k), randSlice(r, k*n)
+	want := make([]float64, m*n)
+	Dgemm(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	got := make([][]float64, 4)
+	done := make(chan int)
+	for g := range got {
+		got[g] = make([]float64, m*n)
+		go func() {
+			for range 5 {
+				Dgemm(false, false, m, n, k, 1, a, k, b, n, 0, got[g], n)
+			}
+			done <- g
+		}()
+	}
+	for range got {
+		require.Equal(t, want, got[<-done])
+	}
+}
