@@ -5,8 +5,6 @@ import (
 	"math"
 	"strings"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 	G "gorgonia.org/gorgonia"
 )
 
@@ -23,8 +21,10 @@ type kernel func(dst []float64, in [][]float64)
 
 // smallGemm is the flop count below which matrix products run as plain
 // loops on the calling goroutine: for the small matrices of networks like
-// the seed's BodyFat net, BLAS call overhead and gonum's goroutine hand-offs
-// cost more than the arithmetic.
+// the seed's BodyFat net, BLAS call overhead and goroutine hand-offs cost
+// more than the arithmetic. Larger products go to largeGemm: the blocked
+// assembly kernel of internal/gemm by default (blas_gemm.go), OpenBLAS with
+// the openblas build tag (blas_openblas.go).
 const smallGemm = 1 << 16
 
 // fastKernel returns a kernel for n's op, or nil when the op must go
@@ -277,18 +277,8 @@ func matMulKernel(str string, sa, sb, sc []int) kernel {
 		return nil
 	}
 	if m*n*k > smallGemm {
-		tA, tB := blas.NoTrans, blas.NoTrans
-		if ta {
-			tA = blas.Trans
-		}
-		if tb {
-			tB = blas.Trans
-		}
 		return func(dst []float64, in [][]float64) {
-			a := blas64.General{Rows: sa[0], Cols: sa[1], Stride: sa[1], Data: in[0]}
-			b := blas64.General{Rows: sb[0], Cols: sb[1], Stride: sb[1], Data: in[1]}
-			c := blas64.General{Rows: m, Cols: n, Stride: n, Data: dst}
-			blas64.Gemm(tA, tB, 1, a, b, 0, c)
+			largeGemm(ta, tb, m, n, k, in[0], sa[1], in[1], sb[1], dst)
 		}
 	}
 	switch {
