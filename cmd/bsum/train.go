@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bsum-go/bsum/graph"
+	"github.com/bsum-go/bsum/internal/gemm"
 	"github.com/bsum-go/bsum/layers"
 	"github.com/bsum-go/bsum/losses"
 	"github.com/bsum-go/bsum/models"
@@ -187,7 +188,7 @@ func train(ctx context.Context, cmd *cobra.Command, f *trainFlags) error {
 		return errReported{exitInterrupted}
 	}
 
-	if hint := blasHint(openBLAS, setup.set.N, numWeights(setup.net), setup.test != nil); hint != "" {
+	if hint := blasHint(openBLAS || gemm.Accelerated(), setup.set.N, numWeights(setup.net), setup.test != nil); hint != "" {
 		fmt.Fprintf(stderr, "bsum: %s\n", hint)
 	}
 	bar := newProgress(stderr, setup.maxIter, !showProgressBar(f.quiet, f.ctl.logEvery, isTerminal(stderr)))
