@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/bsum-go/bsum/models"
 	"github.com/bsum-go/bsum/internal/gemm"
+	"github.com/bsum-go/bsum/models"
 	"github.com/bsum-go/bsum/models/dataset"
 )
 

@@ -73,7 +73,9 @@ func TestMessagesBoundHugeValues(t *testing.T) {
 			{"race --solvers", func(*testing.T) []string { return []string{"race", "--data", "bodyfat", "--solvers", "lm," + v} }, "--solvers"},
 			{"race --solvers twice", func(*testing.T) []string { return []string{"race", "--data", "bodyfat", "--solvers", v + "," + v} }, "--solvers"},
 			{"race --solvers step", func(*testing.T) []string { return []string{"race", "--data", "bodyfat", "--solvers", "bp:" + v} }, "--solvers"},
-			{"predict --keep", func(*testing.T) []string { return []string{"predict", "--model", model, "--data", "bodyfat", "--keep", v} }, "--keep"},
+			{"predict --keep", func(*testing.T) []string {
+				return []string{"predict", "--model", model, "--data", "bodyfat", "--keep", v}
+			}, "--keep"},
 			{"CSV header", func(t *testing.T) []string {
 				p := filepath.Join(t.TempDir(), "wide.csv")
 				require.NoError(t, os.WriteFile(p, []byte("a,"+strings.ReplaceAll(strings.ReplaceAll(v, "\x00", "z"), "\x01", "y")+",y\n1,2,3\n4,5,7\n"), 0o644))
