@@ -3,8 +3,6 @@ package graph
 import (
 	"fmt"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 	G "gorgonia.org/gorgonia"
 )
 
@@ -116,10 +114,7 @@ func (p *Program) assembleGN(j int, dst []float64) error {
 			}
 		}
 	}
-	J := blas64.General{Rows: B * dJ, Cols: np, Stride: np, Data: jac}
-	P := blas64.General{Rows: B * dJ, Cols: np, Stride: np, Data: prod}
-	C := blas64.General{Rows: np, Cols: np, Stride: np, Data: dst}
-	blas64.Gemm(blas.Trans, blas.NoTrans, 1, J, P, 0, C)
+	largeGemm(true, false, np, np, B*dJ, jac, np, prod, np, dst) // dst = Jᵀ·P
 	symmetrizeAddDiag(dst, np, 2*p.tikhonov(j))
 	return nil
 }

@@ -3,8 +3,6 @@ package graph
 import (
 	"fmt"
 
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 	G "gorgonia.org/gorgonia"
 )
 
@@ -84,9 +82,7 @@ func (p *Program) assembleHessian(j int, dst []float64) error {
 		}
 	}
 	// Block (r, r') of the Hessian is Z diag(Q[r,r']) Zᵀ.
-	Z := blas64.General{Rows: cols, Cols: B, Stride: B, Data: z}
 	tmp := make([]float64, cols*cols)
-	T := blas64.General{Rows: cols, Cols: cols, Stride: cols, Data: tmp}
 	for r := 0; r < rows; r++ {
 		for r2 := r; r2 < rows; r2++ {
 			q := a.q[r2][r*B : (r+1)*B] // Q_n[r, r2] for every n
@@ -97,8 +93,7 @@ func (p *Program) assembleHessian(j int, dst []float64) error {
 					sc[n] = v * q[n]
 				}
 			}
-			S := blas64.General{Rows: cols, Cols: B, Stride: B, Data: a.zs}
-			blas64.Gemm(blas.NoTrans, blas.Trans, 1, S, Z, 0, T)
+			largeGemm(false, true, cols, cols, B, a.zs, B, z, B, tmp) // tmp = (Z diag q) Zᵀ
 			for c := 0; c < cols; c++ {
 				for c2 := 0; c2 < cols; c2++ {
 					v := tmp[c*cols+c2]
