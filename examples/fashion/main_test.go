@@ -358,12 +358,12 @@ func TestParseFlags(t *testing.T) {
 		{"quick keeps explicit sizes", []string{"-quick", "-epochs", "3", "-train-n", "500"},
 			func(c *config) { c.Epochs, c.TrainN, c.TestN = 3, 500, 1000 }, ""},
 		{"preset", []string{"-preset", "recommended"}, func(c *config) {
-			c.Methods, c.Standardize, c.RecAlpha0, c.RecT, c.Epochs = []string{"bp-recursive", "adagrad"}, true, 0.1, 5e-4, 20
+			c.Methods, c.Standardize, c.RecAlpha0, c.RecT, c.Epochs = []string{"bp-recursive", "adagrad"}, true, 0.2, 2.5e-3, 30
 		}, ""},
 		{"explicit flags win over the preset", []string{"-epochs", "2", "-preset", "recommended", "-methods", "adagrad", "-standardize=false"},
-			func(c *config) { c.Methods, c.RecAlpha0, c.RecT, c.Epochs = []string{"adagrad"}, 0.1, 5e-4, 2 }, ""},
+			func(c *config) { c.Methods, c.RecAlpha0, c.RecT, c.Epochs = []string{"adagrad"}, 0.2, 2.5e-3, 2 }, ""},
 		{"preset and quick", []string{"-preset", "recommended", "-quick"}, func(c *config) {
-			c.Methods, c.Standardize, c.RecAlpha0, c.RecT = []string{"bp-recursive", "adagrad"}, true, 0.1, 5e-4
+			c.Methods, c.Standardize, c.RecAlpha0, c.RecT = []string{"bp-recursive", "adagrad"}, true, 0.2, 2.5e-3
 			c.Epochs, c.TrainN, c.TestN = 1, 2000, 1000
 		}, ""},
 		{"seeds", []string{"-seeds", "1,2,3"}, func(c *config) { c.Seeds = []uint64{1, 2, 3} }, ""},
