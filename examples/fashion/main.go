@@ -50,9 +50,15 @@
 //
 // -preset recommended is the configuration measured best (see the
 // README's Fashion-MNIST section): bp-recursive with γ = 1, α(0) = 0.2,
-// T = 2.5e-3 (learning rate 0.2/(1 + 5·10⁻⁴k), 0.14 after one epoch,
-// 0.02 after 20) on standardised pixels (-standardize), beside the
-// AdaGrad baseline on the same data, 20 epochs of batch 128.
+// T = 2.5e-3 (learning rate ≈ 0.2/(1 + 5·10⁻⁴k): 0.14 after one epoch,
+// 0.02 after 20, 0.013 after 30) on standardised pixels (-standardize),
+// beside the AdaGrad baseline on the same data, 30 epochs of batch 128.
+// Measured (seeds 1, 2, 3; recommended-epochs.csv, accuracy-seconds.png):
+// bp-recursive ends at test accuracy 0.8883, 0.8869, 0.8837 (best epochs
+// 0.8906, 0.8891, 0.8863), AdaGrad at 0.8883, 0.8870, 0.8900. Both level
+// off at ≈ 0.888 while the training loss keeps falling (0.08 at epoch 30):
+// the 784-256-10 network overfits, and neither Tikhonov (λ = 5·10⁻⁵) nor a
+// larger or faster-decaying step moved it past 0.89.
 //
 // After each epoch an observer computes the test accuracy on a program of
 // its own; its time is not counted as training time. Epoch 0 is the test
