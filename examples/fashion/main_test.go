@@ -158,6 +158,10 @@ func TestConfigValidate(t *testing.T) {
 		{"blocks", func(c *config) { c.Blocks = "diagonal" }, "block rule"},
 		{"sizes", func(c *config) { c.TrainN = -1 }, "negative"},
 		{"gamma", func(c *config) { c.Gamma = 0 }, "-gamma"},
+		{"recursive T", func(c *config) { c.RecT = 1 }, "-rec-t"},
+		{"recursive α0", func(c *config) { c.RecAlpha0 = 1.5 }, "-rec-alpha0"},
+		{"recursive α0 zero", func(c *config) { c.RecAlpha0 = 0 }, "-rec-alpha0"},
+		{"armijo σ", func(c *config) { c.ArmijoSigma = 1 }, "-armijo-sigma"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := defaultConfig()
@@ -340,4 +344,61 @@ func FuzzParseSeeds(f *testing.F) {
 		require.NoError(t, err)
 		assert.Equal(t, seeds, again)
 	})
+}
+
+func TestParseFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want func(*config)
+		err  string
+	}{
+		{"defaults", nil, func(*config) {}, ""},
+		{"quick", []string{"-quick"}, func(c *config) { c.Epochs, c.TrainN, c.TestN = 1, 2000, 1000 }, ""},
+		{"quick keeps explicit sizes", []string{"-quick", "-epochs", "3", "-train-n", "500"},
+			func(c *config) { c.Epochs, c.TrainN, c.TestN = 3, 500, 1000 }, ""},
+		{"preset", []string{"-preset", "recommended"}, func(c *config) {
+			c.Methods, c.Standardize, c.RecAlpha0, c.RecT, c.Epochs = []string{"bp-recursive", "adagrad"}, true, 0.2, 2.5e-3, 30
+		}, ""},
+		{"explicit flags win over the preset", []string{"-epochs", "2", "-preset", "recommended", "-methods", "adagrad", "-standardize=false"},
+			func(c *config) { c.Methods, c.RecAlpha0, c.RecT, c.Epochs = []string{"adagrad"}, 0.2, 2.5e-3, 2 }, ""},
+		{"preset and quick", []string{"-preset", "recommended", "-quick"}, func(c *config) {
+			c.Methods, c.Standardize, c.RecAlpha0, c.RecT = []string{"bp-recursive", "adagrad"}, true, 0.2, 2.5e-3
+			c.Epochs, c.TrainN, c.TestN = 1, 2000, 1000
+		}, ""},
+		{"seeds", []string{"-seeds", "1,2,3"}, func(c *config) { c.Seeds = []uint64{1, 2, 3} }, ""},
+		{"unknown preset", []string{"-preset", "fastest"}, nil, "-preset"},
+		{"bad seeds", []string{"-seeds", "x"}, nil, "seed"},
+		{"empty methods", []string{"-methods", ","}, nil, "empty list"},
+		{"stray argument", []string{"-epochs", "2", "extra"}, nil, "unexpected"},
+		{"unknown flag", []string{"-learning-rate", "1"}, nil, "not defined"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseFlags(tc.args, io.Discard)
+			if tc.err != "" {
+				assert.ErrorContains(t, err, tc.err)
+				return
+			}
+			require.NoError(t, err)
+			want := defaultConfig()
+			tc.want(&want)
+			assert.Equal(t, want, got)
+			assert.NoError(t, got.validate())
+		})
+	}
+}
+
+// Every preset names real flags with values they accept, gives a valid
+// configuration, and its certified methods are certified.
+func TestPresets(t *testing.T) {
+	require.NotEmpty(t, presets)
+	for name := range presets {
+		cfg, err := parseFlags([]string{"-preset", name}, io.Discard)
+		require.NoError(t, err, name)
+		require.NoError(t, cfg.validate(), name)
+		for _, m := range cfg.Methods {
+			bsum := methods[m](cfg)
+			assert.Equal(t, m != "adagrad", bsum.Certified(), "%s: %s", name, m)
+		}
+	}
 }

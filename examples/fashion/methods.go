@@ -13,16 +13,23 @@ import (
 // value: Recursive caches its steps and the adaptive surrogates keep state,
 // so no two runs share one.
 var methods = map[string]func(cfg config) solvers.BSUM{
-	"bp-armijo":    func(cfg config) solvers.BSUM { return bp(cfg, solvers.Armijo{}) },
+	"bp-armijo":    func(cfg config) solvers.BSUM { return bp(cfg, solvers.Armijo{Sigma: cfg.ArmijoSigma}) },
 	"bp-harmonic":  func(cfg config) solvers.BSUM { return bp(cfg, solvers.Harmonic{C: cfg.HarmonicC}) },
-	"bp-recursive": func(cfg config) solvers.BSUM { return bp(cfg, &solvers.Recursive{Alpha0: 1, T: 0.99}) },
+	"bp-recursive": func(cfg config) solvers.BSUM { return bp(cfg, &solvers.Recursive{Alpha0: cfg.RecAlpha0, T: cfg.RecT}) },
 	"adagrad":      func(cfg config) solvers.BSUM { return solvers.AdaGrad(cfg.Eta) },
+	// AdaGrad's diagonal metric as the surrogate with Armijo steps instead
+	// of the unit step: Result.Certified by the Armijo rule, though the
+	// metric is no upper bound (see surrogate.AdaGrad).
+	"adagrad-armijo": func(cfg config) solvers.BSUM {
+		return solvers.BSUM{Name: fmt.Sprintf("AdaGrad metric (η=%g), Armijo", cfg.Eta),
+			Surrogate: &surrogate.AdaGrad{Eta: cfg.Eta}, Step: solvers.Armijo{Sigma: cfg.ArmijoSigma}}
+	},
 	"lm-small": func(cfg config) solvers.BSUM {
 		lm := &surrogate.SecondOrder{Curvature: surrogate.GaussNewton, Solver: surrogate.CG, CGMaxIter: cfg.CGIters, Adaptive: &surrogate.Damping{}}
 		return solvers.BSUM{
 			Name:      fmt.Sprintf("LM (GN-CG ≤%d) on blocks ≤ %d weights, BP (γ=%g) elsewhere, Armijo", cfg.CGIters, cfg.LMMax, cfg.Gamma),
 			Surrogate: &perBlock{Small: lm, Large: surrogate.FirstOrder{Gamma: cfg.Gamma}, MaxSmall: cfg.LMMax},
-			Step:      solvers.Armijo{},
+			Step:      solvers.Armijo{Sigma: cfg.ArmijoSigma},
 		}
 	},
 	"hf": func(cfg config) solvers.BSUM {

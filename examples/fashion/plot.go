@@ -10,7 +10,9 @@ import (
 
 // plotAccuracy draws the test accuracy of every run against training
 // seconds (accuracy-seconds.png) and against epochs (accuracy-epochs.png)
-// in dir, and returns the files written. It is the example's only contact
+// in dir, and returns the files written. The start (epoch 0, near chance)
+// is left out of the plots, not of the CSV, so the y axis shows the
+// differences between trained runs. It is the example's only contact
 // with the plots package.
 func plotAccuracy(dir string, rows []runRow) ([]string, error) {
 	var bySec, byEpoch []plots.Series
@@ -19,6 +21,9 @@ func plotAccuracy(dir string, rows []runRow) ([]string, error) {
 		s := plots.Series{Name: name}
 		e := plots.Series{Name: name}
 		for _, p := range r.Points {
+			if p.Epoch == 0 && len(r.Points) > 1 {
+				continue // the start, near chance, would squash the axis
+			}
 			s.X, s.Y = append(s.X, p.Train.Seconds()), append(s.Y, p.TestAcc)
 			e.X, e.Y = append(e.X, p.Epoch), append(e.Y, p.TestAcc)
 		}

@@ -58,6 +58,17 @@ type config struct {
 	LMMax, CGIters int
 	// Tikhonov is λ of λ‖W_j‖²_F on every block.
 	Tikhonov float64
+	// RecAlpha0 and RecT are α(0) and T of bp-recursive's α(k+1) =
+	// α(k)(1 − Tα(k)); α(k) ≈ α(0)/(1 + Tα(0)k), so a small α(0) with a
+	// small γ is a learning rate α(0)/γ that halves after 1/(Tα(0))
+	// iterations, still within condition (8) for 0 < T < 1, 0 < α(0) ≤ 1.
+	RecAlpha0, RecT float64
+	// ArmijoSigma is σ of the Armijo rule's sufficient decrease (bp-armijo
+	// and lm-small; 0: the solvers default 1e-4).
+	ArmijoSigma float64
+	// Standardize maps every pixel to its z-score over the training images
+	// (dataset.FashionMNISTOptions.Standardize); false scales to [0, 1].
+	Standardize bool
 }
 
 func defaultConfig() config {
@@ -75,6 +86,8 @@ func defaultConfig() config {
 		Eta:       0.01,
 		LMMax:     5000,
 		CGIters:   20,
+		RecAlpha0: 1,
+		RecT:      0.99,
 	}
 }
 
@@ -90,6 +103,10 @@ func (c config) validate() error {
 		return fmt.Errorf("-train-n %d and -test-n %d must not be negative", c.TrainN, c.TestN)
 	case !(c.Gamma > 0):
 		return fmt.Errorf("-gamma %v must be > 0", c.Gamma)
+	case !(c.RecAlpha0 > 0 && c.RecAlpha0 <= 1 && c.RecT > 0 && c.RecT < 1):
+		return fmt.Errorf("-rec-alpha0 %v and -rec-t %v: condition (8) needs 0 < α(0) ≤ 1 and 0 < T < 1", c.RecAlpha0, c.RecT)
+	case !(c.ArmijoSigma >= 0 && c.ArmijoSigma < 1):
+		return fmt.Errorf("-armijo-sigma %v: want 0 (the default 1e-4) or a value in (0, 1)", c.ArmijoSigma)
 	case len(c.Seeds) == 0:
 		return errors.New("no seed")
 	case c.Hidden != "relu" && c.Hidden != "tanh" && c.Hidden != "logistic":
@@ -179,7 +196,7 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 		return sum, err
 	}
 	blocks, _ := solvers.ParseBlocks(cfg.Blocks)
-	train, test, err := dataset.FashionMNIST(dataset.FashionMNISTOptions{Dir: cfg.Data, TrainN: cfg.TrainN, TestN: cfg.TestN})
+	train, test, err := dataset.FashionMNIST(dataset.FashionMNISTOptions{Dir: cfg.Data, TrainN: cfg.TrainN, TestN: cfg.TestN, Standardize: cfg.Standardize})
 	if err != nil {
 		return sum, err
 	}
@@ -199,6 +216,11 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 	draws := (cfg.Epochs*train.N + min(cfg.Batch, train.N) - 1) / min(cfg.Batch, train.N)
 	fmt.Fprintf(w, "Fashion-MNIST: %d training, %d test images; %d-%d-%d %s, softmax cross-entropy, batch %d, %d epochs (%d batches, %s blocks)\n",
 		train.N, test.N, train.In, cfg.Width, train.Out, cfg.Hidden, cfg.Batch, cfg.Epochs, draws, blocks)
+	pixels := "pixels in [0, 1]"
+	if cfg.Standardize {
+		pixels = "pixels standardised"
+	}
+	fmt.Fprintf(w, "%s, Tikhonov λ %g\n", pixels, cfg.Tikhonov)
 	fmt.Fprintf(w, "Go %s, GOMAXPROCS %d, BLAS: %s\n", runtime.Version(), runtime.GOMAXPROCS(0), bench.BLASName())
 	data := solvers.Data{X: train.X, Y: train.Y, N: train.N}
 	for _, seed := range cfg.Seeds {
