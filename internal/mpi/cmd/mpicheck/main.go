@@ -7,6 +7,14 @@
 //	mpirun -np 3 mpicheck fail -rank 1   # rank 1 fails: all ranks must stop, exit non-zero
 //	mpirun -np 2 mpicheck bench -reps 20 # time Sum of 203,530 and 2,570² numbers
 //	mpirun -np 3 mpicheck fashion -n 3000 # shard loading of Fashion-MNIST with MPI
+//	mpicheck compare -tol 1e-12 a.json b.json # saved models: weights and f agree?
+//	mpicheck digest a.json                # digest of a saved model's weight and f bits
+//
+// compare and digest need no MPI (no mpirun): compare prints the largest
+// relative difference of the weights (|a−b|/max(1,|a|)) and of f, and exits
+// 1 when either exceeds -tol; digest prints an FNV-1a hash of the weights'
+// and f's bits, so two runs can be checked for bitwise equality without the
+// files' dates.
 //
 // check exits non-zero (through mpi.Fatal) on the first wrong result; on
 // success rank 0 prints one line per vector length with a digest of the
@@ -29,8 +37,16 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: mpicheck check | fail -rank r | bench [-reps k]")
+		fmt.Fprintln(os.Stderr, "usage: mpicheck check | fail -rank r | bench [-reps k] | fashion [-n n] | compare [-tol t] a.json b.json | digest a.json")
 		os.Exit(2)
+	}
+	switch os.Args[1] {
+	case "compare", "digest":
+		if err := modelFiles(os.Args[1], os.Args[2:]); err != nil {
+			fmt.Fprintf(os.Stderr, "mpicheck %s: %v\n", os.Args[1], err)
+			os.Exit(1)
+		}
+		return
 	}
 	comm, err := mpi.Init()
 	if err != nil {
