@@ -183,7 +183,7 @@ func (s *Sharded) SetBatch(x, y []float64) error {
 	if i := firstNonFinite(y); i >= 0 {
 		return fmt.Errorf("graph: Y row %d column %d is %v: %w", i/B, i%B, y[i], ErrNotFinite)
 	}
-	if lc, ok := s.net.loss.(LabelChecker); ok {
+	if lc, ok := s.net.loss.(LabelChecker); ok && B > 0 {
 		if err := lc.CheckLabels(y, out, B); err != nil {
 			return fmt.Errorf("graph: targets for loss %s: %w", s.net.loss.Name(), err)
 		}
