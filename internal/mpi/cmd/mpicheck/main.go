@@ -7,6 +7,7 @@
 //	mpirun -np 3 mpicheck fail -rank 1   # rank 1 fails: all ranks must stop, exit non-zero
 //	mpirun -np 2 mpicheck bench -reps 20 # time Sum of 203,530 and 2,570² numbers
 //	mpirun -np 3 mpicheck fashion -n 3000 # shard loading of Fashion-MNIST with MPI
+//	mpirun -np 2 mpicheck timing -n 0 -hidden 32 -reps 5 # full-batch gradient and HF iteration times
 //	mpicheck compare -tol 1e-12 a.json b.json # saved models: weights and f agree?
 //	mpicheck digest a.json                # digest of a saved model's weight and f bits
 //
@@ -55,7 +56,10 @@ func main() {
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	failRank := fs.Int("rank", 1, "fail: the rank that fails")
 	reps := fs.Int("reps", 10, "bench: repetitions per size")
-	fashionN := fs.Int("n", 3000, "fashion: training samples to load")
+	fashionN := fs.Int("n", 3000, "fashion: training samples to load (timing: 0 for all)")
+	hidden := fs.Int("hidden", 32, "timing: hidden units of 784-hidden-10")
+	cg := fs.Int("cg", 10, "timing: CG products per Hessian-free iteration")
+	shards := fs.Int("shards", 1, "timing: column shards per rank")
 	if err := fs.Parse(os.Args[2:]); err != nil {
 		mpi.Fatal(err)
 	}
@@ -68,6 +72,8 @@ func main() {
 		err = bench(comm, *reps)
 	case "fashion":
 		err = fashion(comm, *fashionN)
+	case "timing":
+		err = timing(comm, *fashionN, *hidden, *reps, *cg, *shards)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
