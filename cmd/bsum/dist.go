@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bsum-go/bsum/graph"
+	"github.com/bsum-go/bsum/internal/mpi"
 	"github.com/bsum-go/bsum/models/dataset"
 	"github.com/bsum-go/bsum/solvers"
 )
@@ -55,7 +56,11 @@ func (f *trainFlags) writesOutputs() bool { return f.dist == nil || f.dist.root(
 // (also by failing, or interrupted: the ranks agree on that) waits until
 // rank 0 has written its files, then every rank exits with the same code.
 func trainCommand(cmd *cobra.Command, f *trainFlags) error {
-	d, err := startDist()
+	start := startDist
+	if testHookStartDist != nil {
+		start = testHookStartDist
+	}
+	d, err := start()
 	if err != nil {
 		return err
 	}
@@ -81,6 +86,10 @@ func trainCommand(cmd *cobra.Command, f *trainFlags) error {
 	}
 	return err
 }
+
+// testHookStartDist, if set, replaces startDist (tests run ranks as
+// goroutines with an in-process Reducer).
+var testHookStartDist func() (*distRun, error)
 
 // loadTable is loadTable for one rank: the rows of its shard only (a CSV
 // file through dataset.LoadCSVShard, the embedded BodyFat table through
@@ -135,4 +144,13 @@ func (f *trainFlags) partition() *solvers.Partition {
 		return nil
 	}
 	return f.dist.partition()
+}
+
+// oneProcess refuses to run command as one of several MPI ranks: it has
+// no data-parallel mode, and every rank would write the same output.
+func oneProcess(command string) error {
+	if n := mpi.LaunchedSize(); n > 1 {
+		return usageErrorf("%s runs as one process, but mpirun started %d ranks: run it without mpirun (only bsum train is data-parallel)", command, n)
+	}
+	return nil
 }
