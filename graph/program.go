@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"sync"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -77,12 +78,22 @@ func (n *Net) NewProgram(batch int) (*Program, error) {
 	return n.newProgram(batch, false)
 }
 
+// compileMu serialises graph construction and compilation across Nets:
+// gorgonia's symbolic differentiation shares package-level constant nodes
+// (getConst's "two" in the derivative of tanh, for example) between graphs
+// and caches their hash codes lazily, a data race between concurrent
+// compilations. A compilation takes about a millisecond (784-32-10 at batch
+// 64), so serialising it costs little.
+var compileMu sync.Mutex
+
 // newProgram compiles a private program; dataOnly leaves the Tikhonov terms
 // out (f = ℓ).
 func (n *Net) newProgram(batch int, dataOnly bool) (*Program, error) {
 	if batch <= 0 {
 		return nil, fmt.Errorf("graph: batch size %d: %w", batch, ErrArgument)
 	}
+	compileMu.Lock()
+	defer compileMu.Unlock()
 	b, h, err := n.declare(batch)
 	if err != nil {
 		return nil, err

@@ -61,7 +61,10 @@ type Sharded struct {
 // NewSharded compiles a Sharded evaluator for batch local columns with
 // private programs (not cached). It fails for a loss that is not
 // SampleSeparable, for fewer columns than shards, Total < batch, or a
-// Total other than batch with a one-participant Reducer.
+// Total other than batch with a one-participant Reducer. With a Reducer of
+// several participants, batch may be 0 (Shards is then ignored): such a
+// participant holds none of the Total columns, contributes zeros and
+// still joins every reduction, as the others need.
 // NewSharded is safe for concurrent use.
 func (n *Net) NewSharded(batch int, c ShardConfig) (*Sharded, error) {
 	return n.newSharded(batch, c, func(b int) (*Program, error) { return n.newProgram(b, true) })
@@ -82,12 +85,16 @@ func (n *Net) newSharded(batch int, c ShardConfig, get func(int) (*Program, erro
 	if total == 0 {
 		total = batch
 	}
-	if batch <= 0 || S < 1 || S > batch || total < batch {
-		return nil, fmt.Errorf("graph: %d shards of %d columns (of %d in all): %w", S, batch, total, ErrArgument)
-	}
 	red := c.Reducer
 	if red == nil {
 		red = Local{}
+	}
+	if batch == 0 && total > 0 && red.Size() > 1 {
+		// A participant that holds none of the columns (a mini-batch
+		// drawn elsewhere) adds zeros but joins every reduction.
+		S = 0
+	} else if batch <= 0 || S < 1 || S > batch || total < batch {
+		return nil, fmt.Errorf("graph: %d shards of %d columns (of %d in all): %w", S, batch, total, ErrArgument)
 	}
 	if red.Size() == 1 && total != batch {
 		return nil, fmt.Errorf("graph: %d columns of %d in all, but one participant holds them all: %w", batch, total, ErrArgument)
@@ -176,7 +183,7 @@ func (s *Sharded) SetBatch(x, y []float64) error {
 	if i := firstNonFinite(y); i >= 0 {
 		return fmt.Errorf("graph: Y row %d column %d is %v: %w", i/B, i%B, y[i], ErrNotFinite)
 	}
-	if lc, ok := s.net.loss.(LabelChecker); ok {
+	if lc, ok := s.net.loss.(LabelChecker); ok && B > 0 {
 		if err := lc.CheckLabels(y, out, B); err != nil {
 			return fmt.Errorf("graph: targets for loss %s: %w", s.net.loss.Name(), err)
 		}
@@ -278,6 +285,10 @@ func (s *Sharded) buf(i, n int) []float64 {
 // across participants.
 func (s *Sharded) combine(dst []float64) error {
 	n := len(dst)
+	if len(s.shards) == 0 {
+		clear(dst) // no local columns: this participant adds zeros
+		return s.reduce(dst)
+	}
 	w0, b0 := s.wt[0], s.bufs[0][:n]
 	for k, v := range b0 {
 		dst[k] = w0 * v
@@ -288,6 +299,11 @@ func (s *Sharded) combine(dst []float64) error {
 			dst[k] += wi * v
 		}
 	}
+	return s.reduce(dst)
+}
+
+// reduce sums dst across participants.
+func (s *Sharded) reduce(dst []float64) error {
 	if err := s.red.Sum(dst); err != nil {
 		return fmt.Errorf("graph: reducing across %d participants: %w", s.red.Size(), err)
 	}

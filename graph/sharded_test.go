@@ -239,6 +239,44 @@ func TestShardReducerAcrossParticipants(t *testing.T) {
 	}
 }
 
+// A participant that holds none of the columns (a mini-batch drawn
+// elsewhere) adds zeros and joins every reduction: the other one, holding
+// all columns, and it both get the one-process values.
+func TestShardParticipantWithoutColumns(t *testing.T) {
+	pr := softmaxProblem(t, 23)
+	prog, err := pr.net.NewProgram(pr.n)
+	require.NoError(t, err)
+	want := quantities(t, bound(t, prog, pr), pr.w)
+	red := [2]graph.Reducer{}
+	red[0], red[1] = newPair()
+	got := make([]map[string][]float64, 2)
+	var wg sync.WaitGroup
+	for r, n := range []int{pr.n, 0} {
+		local := pr
+		local.n = n
+		local.x, local.y = columns(pr.x, pr.n, 0, n), columns(pr.y, pr.n, 0, n)
+		sh, err := pr.net.NewSharded(n, graph.ShardConfig{Shards: 2, Total: pr.n, Reducer: red[r]})
+		require.NoError(t, err)
+		assert.Equal(t, min(n, 2), sh.Shards())
+		wg.Add(1)
+		go func(r int) {
+			defer wg.Done()
+			got[r] = quantities(t, bound(t, sh, local), pr.w)
+		}(r)
+	}
+	wg.Wait()
+	for k, v := range want {
+		if k == "output" {
+			assert.Empty(t, got[1][k], "no local columns, no output")
+			continue
+		}
+		assert.LessOrEqual(t, shardErr(v, got[0][k]), 1e-12, k)
+		assert.Equal(t, got[0][k], got[1][k], "%s: both participants hold the same bits", k)
+	}
+	_, err = pr.net.NewSharded(0, graph.ShardConfig{Shards: 1, Total: pr.n})
+	assert.ErrorIs(t, err, graph.ErrArgument, "no columns needs several participants")
+}
+
 // columns returns columns [lo, hi) of the row-major matrix x with n
 // columns.
 func columns(x []float64, n, lo, hi int) []float64 {

@@ -7,7 +7,14 @@
 #     non-zero exit code,
 #   * the Go tests of internal/mpi pass in every rank,
 #   * when Fashion-MNIST is installed, each rank's shard (dataset.FashionMNISTShard,
-#     standardised) equals the same samples of an unsharded load bit for bit.
+#     standardised) equals the same samples of an unsharded load bit for bit,
+#   * equality (issue 11): `bsum train` (built with -tags mpi) on 1, 2 and 3
+#     ranks, each rank holding only its rows, saves weights and f that agree
+#     with the single-process run to 1e-12 relative, and two runs with the
+#     same rank count save bitwise-equal weights and f (mpicheck digest): 10
+#     LM iterations and 100 mini-batch BP iterations on BodyFat, 100
+#     mini-batch BP iterations on a Fashion-MNIST subset (when installed),
+#   * a bsum built without the tag refuses to run as 2 ranks (exit code 2).
 # Open MPI is installed with apt-get if mpirun is missing (as root); if that
 # is impossible the script prints SKIP and exits 0.
 #   scripts/mpi-test.sh            # checks
@@ -40,6 +47,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -tags mpi -o "$tmp/mpicheck" ./internal/mpi/cmd/mpicheck
 go test -c -tags mpi -o "$tmp/mpi.test" ./internal/mpi
+go build -tags mpi -o "$tmp/bsum" ./cmd/bsum
+go build -o "$tmp/bsum-nompi" ./cmd/bsum
 
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
@@ -90,6 +99,54 @@ for np in 1 2 3; do
 		echo "skip np=$np: Fashion-MNIST shard check (apt-get install -y dataset-fashion-mnist)"
 	fi
 done
+
+# Equality of data-parallel training with the single-process run.
+fashion_dir="${BSUM_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}"
+cases=(
+	"lm10|--data bodyfat --solver lm --iters 10"
+	"bp100|--data bodyfat --solver bp --batch 32 --iters 100"
+)
+if [[ -e "$fashion_dir" ]]; then
+	cases+=("fashion-bp100|--data fashion-mnist --data-dir $fashion_dir --train-n 3000 --test-n 500 --arch 784-16-10 --solver bp --batch 100 --iters 100")
+else
+	echo "skip Fashion-MNIST equality (apt-get install -y dataset-fashion-mnist)"
+fi
+for c in "${cases[@]}"; do
+	name=${c%%|*}
+	read -r -a args <<<"${c#*|}"
+	args+=(--seed 7 --shards 1 -q)
+	if ! "$tmp/bsum" train "${args[@]}" --save "$tmp/$name.single.json" >"$tmp/$name.single.out" 2>&1; then
+		bad "$name: single-process run failed:"; cat "$tmp/$name.single.out"; continue
+	fi
+	for np in 1 2 3; do
+		ok=1
+		for k in 1 2; do
+			if ! timeout 600 "${run[@]}" -np "$np" "$tmp/bsum" train "${args[@]}" --save "$tmp/$name.$np.$k.json" >"$tmp/$name.$np.$k.out" 2>&1; then
+				bad "$name np=$np: run $k failed:"; cat "$tmp/$name.$np.$k.out"; ok=0
+			fi
+		done
+		[[ $ok == 1 ]] || continue
+		d1=$("$tmp/mpicheck" digest "$tmp/$name.$np.1.json") && d2=$("$tmp/mpicheck" digest "$tmp/$name.$np.2.json") || { bad "$name np=$np: digest failed"; continue; }
+		if [[ "$d1" != "$d2" ]]; then
+			bad "$name np=$np: two runs differ: $d1 / $d2"; continue
+		fi
+		if cmpout=$("$tmp/mpicheck" compare -tol 1e-12 "$tmp/$name.single.json" "$tmp/$name.$np.1.json" 2>&1); then
+			echo "ok   $name np=$np: bitwise reproducible (digest ${d1%% *}); against one process: $cmpout"
+		else
+			bad "$name np=$np: against one process: $cmpout"
+		fi
+	done
+done
+
+set +e
+"${run[@]}" -np 2 "$tmp/bsum-nompi" train --data bodyfat --iters 1 -q >"$tmp/nompi.out" 2>&1
+code=$?
+set -e
+if [[ $code != 0 ]] && grep -q "built without MPI support" "$tmp/nompi.out"; then
+	echo "ok   bsum without -tags mpi under mpirun -np 2: refused, exit code $code"
+else
+	bad "bsum without -tags mpi under mpirun -np 2: exit code $code:"; cat "$tmp/nompi.out"
+fi
 
 if [[ $bench == 1 ]]; then
 	echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"

@@ -299,9 +299,18 @@ func (r *run) initControl() error {
 	if s.FullEvalEvery < 0 {
 		return fmt.Errorf("solvers: a validation set is evaluated with the full evaluation, which FullEvalEvery %d disables: %w", s.FullEvalEvery, ErrSettings)
 	}
-	v, err := newValidator(r.net, *s.Validation, s.Metric)
-	if err != nil {
-		return err
+	var v *validator
+	if r.par != nil {
+		pv, err := r.newParValidator(*s.Validation, s.Metric)
+		if err != nil {
+			return err
+		}
+		v = &validator{metric: pv.metric, par: pv}
+	} else {
+		var err error
+		if v, err = newValidator(r.net, *s.Validation, s.Metric); err != nil {
+			return err
+		}
 	}
 	c.val = v
 	c.best = r.w.Clone()

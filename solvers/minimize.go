@@ -119,6 +119,12 @@ type Settings struct {
 	// depends on GOMAXPROCS: fix Shards to reproduce bits across machines.
 	// Negative is an error.
 	Shards int
+	// Partition, if not nil with a Reducer of several participants, makes
+	// the run one participant of a data-parallel run: Data (and
+	// Validation) hold this participant's columns of a larger data set,
+	// every sum over samples is reduced across participants, and the run
+	// behaves as one process on all the data (see Partition).
+	Partition *Partition
 }
 
 // Status says why a run stopped.
@@ -308,6 +314,7 @@ type run struct {
 	// the samples drawn so far (Record.Epoch).
 	epochs *epochStream
 	drawn  int
+	par    *parallel // data-parallel state (Settings.Partition), nil for one process
 }
 
 func newRun(net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*run, error) {
@@ -345,13 +352,19 @@ func newRun(net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*r
 		r.w = w0.Clone()
 	}
 	r.m = m.forRun(net.NumBlocks()) // per-run state: m may be shared by concurrent runs
-	var mean float64
-	for _, v := range data.Y {
-		mean += v
+	if err := r.initParallel(); err != nil {
+		return nil, err
 	}
 	// Per-output mean, so ‖Y − mean(Y)‖² is the total variance of each row.
 	out := net.Out()
-	for i := 0; i < out; i++ {
+	if r.par != nil {
+		v, err := r.targetVariance(data.Y, data.N, r.par.n)
+		if err != nil {
+			return nil, err
+		}
+		r.yVar = v
+	}
+	for i := 0; i < out && r.par == nil; i++ {
 		row := data.Y[i*data.N : (i+1)*data.N]
 		var mu float64
 		for _, v := range row {
@@ -362,12 +375,12 @@ func newRun(net *graph.Net, data Data, w0 graph.Weights, m BSUM, s Settings) (*r
 			r.yVar += (v - mu) * (v - mu)
 		}
 	}
-	r.perm = make([]int, data.N)
+	r.perm = make([]int, r.globalN()) // batches are drawn as global indices
 	for i := range r.perm {
 		r.perm[i] = i
 	}
 	if m.Batches.Epochs {
-		r.epochs = newEpochStream(data.N, s.Seed)
+		r.epochs = newEpochStream(r.globalN(), s.Seed)
 	}
 	r.hOut = make([]float64, out*data.N)
 	if err := r.initControl(); err != nil {
@@ -398,6 +411,9 @@ func (r *run) l1Penalty(w graph.Weights) float64 {
 // evaluator returns the run's evaluator for batch columns: one program or
 // column shards, as Settings.Shards says.
 func (r *run) evaluator(batch int) (graph.Evaluator, error) {
+	if r.par != nil {
+		return nil, fmt.Errorf("solvers: internal error: one-process evaluator in a data-parallel run: %w", ErrMethod)
+	}
 	shards := r.s.Shards
 	if shards == 0 {
 		shards = graph.AutoShards(r.net, batch)
@@ -407,7 +423,13 @@ func (r *run) evaluator(batch int) (graph.Evaluator, error) {
 
 // evalFull returns f (with L1) and the normalised MSE on the whole data set.
 func (r *run) evalFull(w graph.Weights) (float64, float64, error) {
-	p, err := r.evaluator(r.data.N) // every time: a mini-batch run's cache may drop it
+	var p graph.Evaluator
+	var err error
+	if r.par != nil {
+		p, err = r.parEvaluator(r.data.N, r.par.n)
+	} else {
+		p, err = r.evaluator(r.data.N) // every time: a mini-batch run's cache may drop it
+	}
 	if err != nil {
 		return 0, 0, err
 	}
@@ -430,6 +452,13 @@ func (r *run) evalFull(w graph.Weights) (float64, float64, error) {
 		d := r.data.Y[i] - h
 		se += d * d
 	}
+	if r.par != nil {
+		v := []float64{se}
+		if err := r.sum(v); err != nil {
+			return 0, 0, err
+		}
+		se = v[0]
+	}
 	nmse := math.NaN()
 	if r.yVar > 0 {
 		nmse = se / r.yVar
@@ -443,6 +472,9 @@ func (r *run) evalFull(w graph.Weights) (float64, float64, error) {
 // (Shuffled). With Batches.Hold, iterations that do not start a new hold
 // period rebind the previous batch.
 func (r *run) batch(k int) (graph.Evaluator, error) {
+	if r.par != nil {
+		return r.parBatch(k)
+	}
 	b := r.m.Batches.size(k, r.data.N)
 	p, err := r.evaluator(b)
 	if err != nil {
@@ -511,15 +543,34 @@ func (r *run) run(ctx context.Context) (*Result, error) {
 	if err := r.startObservers(); err != nil {
 		return stop(ObserverStop, err.Error())
 	}
+	inner := ctx
+	if r.par != nil {
+		// Rank 0 decides cancellation at the top of each iteration; a
+		// participant must not leave a reduction the others are in.
+		inner = context.WithoutCancel(ctx)
+	}
 	for k := r.s.StartIter; ; k++ {
-		if err := ctx.Err(); err != nil {
-			return stop(Canceled, err.Error())
-		}
 		if k > r.s.MaxIter {
 			return stop(IterationLimit, fmt.Sprintf("iteration %d of %d done", k-1, r.s.MaxIter))
 		}
-		if r.s.TimeBudget > 0 && time.Since(r.start) >= r.s.TimeBudget {
-			return stop(TimeLimit, fmt.Sprintf("time budget %v spent", r.s.TimeBudget))
+		var wall Status
+		var why string
+		if err := ctx.Err(); err != nil {
+			wall, why = Canceled, err.Error()
+		} else if r.s.TimeBudget > 0 && time.Since(r.start) >= r.s.TimeBudget {
+			wall, why = TimeLimit, fmt.Sprintf("time budget %v spent", r.s.TimeBudget)
+		}
+		if r.par != nil && r.par.red.Size() > 1 {
+			v, err := r.agree(float64(wall))
+			if err != nil {
+				return fail(err)
+			}
+			if st := Status(v); st != wall {
+				wall, why = st, fmt.Sprintf("rank 0 stopped: %v", st)
+			}
+		}
+		if wall != NotStopped {
+			return stop(wall, why)
 		}
 		prog, err := r.batch(k)
 		if err != nil {
@@ -532,13 +583,13 @@ func (r *run) run(ctx context.Context) (*Result, error) {
 		if err != nil {
 			return fail(err)
 		}
-		rec := Record{K: k, Blocks: blocks, Batch: prog.Batch(), Epoch: float64(r.drawn) / float64(r.data.N), NormMSE: math.NaN(), ValLoss: math.NaN(), ValMetric: math.NaN()}
+		rec := Record{K: k, Blocks: blocks, Batch: r.batchColumns(prog), Epoch: float64(r.drawn) / float64(r.globalN()), NormMSE: math.NaN(), ValLoss: math.NaN(), ValMetric: math.NaN()}
 		var ups []update
 		if r.m.Blocks == Jacobi {
-			ups, err = r.jacobi(ctx, k, prog)
+			ups, err = r.jacobi(inner, k, prog)
 		} else {
 			var u update
-			u, err = r.direction(ctx, k, prog, blocks[0])
+			u, err = r.direction(inner, k, prog, blocks[0])
 			ups = []update{u}
 		}
 		if err != nil {
@@ -582,12 +633,27 @@ func (r *run) run(ctx context.Context) (*Result, error) {
 		last.CopyFrom(r.w)
 		rec.Elapsed = time.Since(r.start)
 		res.History = append(res.History, rec)
+		st, reason := NotStopped, ""
 		if r.s.Callback != nil {
 			if err := r.s.Callback(rec); err != nil {
-				return stop(CallbackStop, err.Error())
+				st, reason = CallbackStop, err.Error()
 			}
 		}
-		if st, reason := r.control(rec, res.History); st != NotStopped {
+		if st == NotStopped {
+			st, reason = r.control(rec, res.History)
+		}
+		if r.par != nil {
+			// The convergers agree (they see reduced values); callbacks
+			// and observers are rank 0's.
+			v, err := r.agree(float64(st))
+			if err != nil {
+				return fail(err)
+			}
+			if Status(v) != st {
+				st, reason = Status(v), fmt.Sprintf("rank 0 stopped: %v", Status(v))
+			}
+		}
+		if st != NotStopped {
 			return stop(st, reason)
 		}
 	}
@@ -690,7 +756,7 @@ func (r *run) direction(ctx context.Context, k int, prog graph.Evaluator, j int)
 	}
 	point := r.w[j]
 	lam := r.l1(j)
-	bp := &blockProblem{prog: prog, j: j, blk: blk, point: point, f: f, grad: grad, l1: lam}
+	bp := &blockProblem{prog: prog, j: j, blk: blk, point: point, f: f, grad: grad, l1: lam, columns: r.batchColumns(prog), parallel: r.par != nil}
 	bp.stats.Objective, bp.stats.Gradient = 1, 1 // f and ∇_j f at W^(k) above
 	r.subsample(bp, k)
 	var once sync.Once

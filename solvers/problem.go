@@ -22,7 +22,11 @@ type blockProblem struct {
 	grad  []float64
 	l1    float64
 	moved bool // the program's block j holds a trial point, not W_j^(k)
-	cert  func() surrogate.Certificate
+	// columns is the batch size B over all participants (prog.Batch() in
+	// a one-process run); parallel marks a data-parallel run.
+	columns  int
+	parallel bool
+	cert     func() surrogate.Certificate
 	// stats counts the evaluations asked of the program through this
 	// problem (and, set by the driver, the ones made to build it).
 	stats Stats
@@ -159,7 +163,12 @@ func (r *run) subsample(bp *blockProblem, k int) {
 }
 
 // BatchColumns is the current batch size B.
-func (p *blockProblem) BatchColumns() int { return p.prog.Batch() }
+func (p *blockProblem) BatchColumns() int {
+	if p.columns > 0 {
+		return p.columns
+	}
+	return p.prog.Batch()
+}
 
 // SampleCurvature draws m distinct columns of the current batch (partial
 // Fisher-Yates on this update's seeded stream, then sorted), binds them and
@@ -167,12 +176,15 @@ func (p *blockProblem) BatchColumns() int { return p.prog.Batch() }
 // products. m = B returns the batch's own products. The products are
 // counted in Stats.GaussNewton and Stats.HVP like the batch's.
 func (p *blockProblem) SampleCurvature(m int) (surrogate.SampledCurvature, error) {
-	b := p.prog.Batch()
+	b := p.BatchColumns()
 	if m < 1 || m > b {
 		return nil, fmt.Errorf("solvers: block %q: curvature mini-batch of %d columns from a batch of %d: %w", p.blk.Name, m, b, graph.ErrArgument)
 	}
 	if m == b {
 		return &sampled{cols: identity(b), gn: p.GaussNewton, hvp: p.HVP}, nil
+	}
+	if p.parallel {
+		return nil, fmt.Errorf("solvers: block %q: curvature mini-batches of %d of %d columns are not supported in a data-parallel run: %w", p.blk.Name, m, b, ErrMethod)
 	}
 	if p.sub == nil || p.w == nil {
 		return nil, fmt.Errorf("solvers: block %q: no curvature mini-batch programs for this problem: %w", p.blk.Name, ErrMethod)

@@ -72,6 +72,11 @@ func (a Accuracy) Score(h, y []float64, rows, n int) float64 {
 	if n == 0 {
 		return math.NaN()
 	}
+	return float64(a.correct(h, y, rows, n)) / float64(n)
+}
+
+// correct counts the samples classified correctly.
+func (a Accuracy) correct(h, y []float64, rows, n int) int {
 	correct := 0
 	for c := 0; c < n; c++ {
 		if rows == 1 {
@@ -93,7 +98,7 @@ func (a Accuracy) Score(h, y []float64, rows, n int) float64 {
 			correct++
 		}
 	}
-	return float64(correct) / float64(n)
+	return correct
 }
 
 // MetricFor returns the default validation metric for a loss: accuracy
@@ -124,6 +129,7 @@ type validator struct {
 	prog   *graph.Program
 	out    int
 	h      []float64
+	par    *parValidator // a data-parallel run's validation (then prog is nil)
 }
 
 func newValidator(net *graph.Net, v Data, m Metric) (*validator, error) {
@@ -147,6 +153,9 @@ func newValidator(net *graph.Net, v Data, m Metric) (*validator, error) {
 
 // eval returns the data loss and the metric at w.
 func (v *validator) eval(w graph.Weights) (float64, float64, error) {
+	if v.par != nil {
+		return v.par.evalPar(w)
+	}
 	if err := v.prog.SetWeights(w); err != nil {
 		return 0, 0, err
 	}

@@ -48,6 +48,9 @@ the accuracy and the confusion matrix, and --out writes one CSV row per image
   bsum predict --model fashion.json --data fashion-mnist --out labels.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := oneProcess("predict"); err != nil {
+				return err
+			}
 			return predict(cmd, &f)
 		},
 	}

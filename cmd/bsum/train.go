@@ -30,6 +30,7 @@ const bodyFatName = "bodyfat"
 
 // trainFlags are the flags of bsum train.
 type trainFlags struct {
+	dist          *distRun // this rank of an MPI job (dist.go), nil for one process
 	data, target  string
 	features      []string
 	featuresFlag  string
@@ -115,7 +116,7 @@ dataset-fashion-mnist) with softmax-cross-entropy on logits and an --arch from
       --solver adagrad --batch 128 --iters 600 --val-frac 0.1 --log-every 100 --save fashion.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return train(cmd.Context(), cmd, &f)
+			return trainCommand(cmd, &f)
 		},
 	}
 	fl := cmd.Flags()
@@ -202,6 +203,7 @@ func train(ctx context.Context, cmd *cobra.Command, f *trainFlags) error {
 		TimeBudget:      f.budget,
 		Shards:          f.shards,
 		Seed:            f.seed,
+		Partition:       f.partition(),
 		Callback: func(r solvers.Record) error {
 			bar.update(r)
 			if testHookRecord != nil {
@@ -259,7 +261,11 @@ func train(ctx context.Context, cmd *cobra.Command, f *trainFlags) error {
 		}
 	}
 	setup.report = report
-	written, writeErr := writeTrainOutputs(f, setup, res)
+	var written []string
+	var writeErr error
+	if f.writesOutputs() {
+		written, writeErr = writeTrainOutputs(f, setup, res)
+	}
 	printSummary(stdout, f, setup, res, written, report)
 	if writeErr != nil {
 		fmt.Fprintf(stderr, "bsum: %v\n", writeErr)
@@ -412,7 +418,12 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 	// The data.
 	var set, test *dataset.Set
 	var dataName string
-	if fashion {
+	if fashion && f.dist != nil {
+		if set, test, err = f.dist.loadFashion(f); err != nil {
+			return nil, err
+		}
+		dataName = fashionName
+	} else if fashion {
 		if set, test, err = loadFashion(f); err != nil {
 			return nil, err
 		}
@@ -435,8 +446,11 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 		}
 		return nil, usageErrorf("--arch %s does not fit the data: %s; use e.g. --arch %d-10-%d", plain(f.arch), strings.Join(why, " and "), set.In, set.Out)
 	}
-	if method.Batches.Size > set.N {
-		return nil, usageErrorf("--batch %d exceeds the %d rows of %s", method.Batches.Size, set.N, dataName)
+	if method.Batches.Size > f.globalN(set.N) {
+		return nil, usageErrorf("--batch %d exceeds the %d rows of %s", method.Batches.Size, f.globalN(set.N), dataName)
+	}
+	if f.ctl.valFrac > 0 && f.dist != nil {
+		return nil, usageErrorf("--val-frac cannot split the data across MPI ranks yet; leave it out under mpirun")
 	}
 	if f.ctl.valFrac > 0 && set.N < 2 {
 		return nil, badData(fmt.Errorf("--val-frac needs at least 2 rows to split, %s has %d", dataName, set.N))
@@ -466,7 +480,7 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 	}
 	warnIgnored(cmd, stderr, method)
 	s := &trainSetup{spec: spec, net: net, set: set, test: test, method: method, outName: out.Name(), solver: solver, nBlocks: len(net.Blocks()),
-		goalSet: cmd.Flags().Changed("goal"), trainN: set.N}
+		goalSet: cmd.Flags().Changed("goal"), trainN: f.globalN(set.N)}
 	s.maxIter, s.updates = runLength(cmd.Flags().Changed("sweeps"), f.iters, f.sweeps, s.nBlocks, method.Blocks == solvers.Jacobi)
 	return s, nil
 }
@@ -474,20 +488,9 @@ func prepareTrain(cmd *cobra.Command, f *trainFlags) (*trainSetup, error) {
 // loadTable reads --data as a CSV table (or the embedded BodyFat table) and
 // builds the scaled training set for an output activation out.
 func loadTable(cmd *cobra.Command, f *trainFlags, out layers.Activation) (*dataset.Set, string, error) {
-	src, err := readSource(f.data, cmd.InOrStdin())
-	if err != nil {
-		return nil, "", err
-	}
 	var columns []string // with --features, other columns need not be numeric
 	if len(f.features) > 0 {
 		columns = append(append(columns, f.features...), f.target)
-	}
-	tab, err := src.table(columns)
-	if err != nil {
-		if errors.Is(err, dataset.ErrUnknownColumn) {
-			err = fmt.Errorf("%s: %w", columnFlag(err, f.target), err)
-		}
-		return nil, "", badData(dataProblem(src, f, err))
 	}
 	cfg := dataset.Config{Features: f.features, Targets: []string{f.target}}
 	switch out.Name() {
@@ -499,6 +502,20 @@ func loadTable(cmd *cobra.Command, f *trainFlags, out layers.Activation) (*datas
 		cfg.Target = dataset.TargetStandard
 	default:
 		cfg.Target = dataset.TargetIdentity
+	}
+	if f.dist != nil {
+		return f.dist.loadTable(f, columns, cfg)
+	}
+	src, err := readSource(f.data, cmd.InOrStdin())
+	if err != nil {
+		return nil, "", err
+	}
+	tab, err := src.table(columns)
+	if err != nil {
+		if errors.Is(err, dataset.ErrUnknownColumn) {
+			err = fmt.Errorf("%s: %w", columnFlag(err, f.target), err)
+		}
+		return nil, "", badData(dataProblem(src, f, err))
 	}
 	set, err := tab.Build(cfg)
 	if err != nil {

@@ -7,6 +7,15 @@
 //	mpirun -np 3 mpicheck fail -rank 1   # rank 1 fails: all ranks must stop, exit non-zero
 //	mpirun -np 2 mpicheck bench -reps 20 # time Sum of 203,530 and 2,570² numbers
 //	mpirun -np 3 mpicheck fashion -n 3000 # shard loading of Fashion-MNIST with MPI
+//	mpirun -np 2 mpicheck timing -n 0 -hidden 32 -reps 5 # full-batch gradient and HF iteration times
+//	mpicheck compare -tol 1e-12 a.json b.json # saved models: weights and f agree?
+//	mpicheck digest a.json                # digest of a saved model's weight and f bits
+//
+// compare and digest need no MPI (no mpirun): compare prints the largest
+// relative difference of the weights (|a−b|/max(1,|a|)) and of f, and exits
+// 1 when either exceeds -tol; digest prints an FNV-1a hash of the weights'
+// and f's bits, so two runs can be checked for bitwise equality without the
+// files' dates.
 //
 // check exits non-zero (through mpi.Fatal) on the first wrong result; on
 // success rank 0 prints one line per vector length with a digest of the
@@ -29,8 +38,16 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: mpicheck check | fail -rank r | bench [-reps k]")
+		fmt.Fprintln(os.Stderr, "usage: mpicheck check | fail -rank r | bench [-reps k] | fashion [-n n] | compare [-tol t] a.json b.json | digest a.json")
 		os.Exit(2)
+	}
+	switch os.Args[1] {
+	case "compare", "digest":
+		if err := modelFiles(os.Args[1], os.Args[2:]); err != nil {
+			fmt.Fprintf(os.Stderr, "mpicheck %s: %v\n", os.Args[1], err)
+			os.Exit(1)
+		}
+		return
 	}
 	comm, err := mpi.Init()
 	if err != nil {
@@ -39,7 +56,10 @@ func main() {
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	failRank := fs.Int("rank", 1, "fail: the rank that fails")
 	reps := fs.Int("reps", 10, "bench: repetitions per size")
-	fashionN := fs.Int("n", 3000, "fashion: training samples to load")
+	fashionN := fs.Int("n", 3000, "fashion: training samples to load (timing: 0 for all)")
+	hidden := fs.Int("hidden", 32, "timing: hidden units of 784-hidden-10")
+	cg := fs.Int("cg", 10, "timing: CG products per Hessian-free iteration")
+	shards := fs.Int("shards", 1, "timing: column shards per rank")
 	if err := fs.Parse(os.Args[2:]); err != nil {
 		mpi.Fatal(err)
 	}
@@ -52,6 +72,8 @@ func main() {
 		err = bench(comm, *reps)
 	case "fashion":
 		err = fashion(comm, *fashionN)
+	case "timing":
+		err = timing(comm, *fashionN, *hidden, *reps, *cg, *shards)
 	default:
 		err = fmt.Errorf("unknown mode %q", os.Args[1])
 	}
