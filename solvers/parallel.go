@@ -73,10 +73,6 @@ type parallel struct {
 	compiled    int                       // evaluators compiled (for tests)
 }
 
-// partitioned reports whether r is a data-parallel run of several
-// participants.
-func (r *run) partitioned() bool { return r.par != nil }
-
 // globalN is the number of training samples over all participants.
 func (r *run) globalN() int {
 	if r.par != nil {

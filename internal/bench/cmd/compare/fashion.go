@@ -95,15 +95,9 @@ func moduleRoot() (string, error) {
 	}
 }
 
-// goTool is the go command that built this program, else the one on PATH.
-func goTool() string {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); runtime.GOROOT() != "" {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return "go"
-}
+// goTool is the go command on PATH (`go run` puts the one that runs it
+// first there).
+func goTool() string { return "go" }
 
 // threadEnv returns os.Environ with the thread variables set to n
 // (replacing any inherited value).
