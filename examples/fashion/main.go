@@ -163,6 +163,7 @@ func parseFlags(args []string, errOut io.Writer) (config, error) {
 	fs.Float64Var(&cfg.RecAlpha0, "rec-alpha0", cfg.RecAlpha0, "α(0) of bp-recursive's α(k+1) = α(k)(1 − Tα(k)), 0 < α(0) ≤ 1")
 	fs.Float64Var(&cfg.RecT, "rec-t", cfg.RecT, "T of bp-recursive, 0 < T < 1")
 	fs.Float64Var(&cfg.ArmijoSigma, "armijo-sigma", cfg.ArmijoSigma, "σ of the Armijo sufficient decrease (0: 1e-4)")
+	fs.IntVar(&cfg.AverageFrom, "average-from", cfg.AverageFrom, "also report the test accuracy of the mean weights after every batch from this epoch on (0: off)")
 	fs.BoolVar(&cfg.Standardize, "standardize", cfg.Standardize, "z-score every pixel over the training images (default: scale to [0, 1])")
 	preset := fs.String("preset", "", "named configuration: "+strings.Join(presetNames(), ", ")+" (explicit flags win)")
 	quick := fs.Bool("quick", false, "2,000 training and 1,000 test images, 1 epoch (for CI)")

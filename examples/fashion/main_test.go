@@ -119,7 +119,8 @@ func TestRunOnSyntheticData(t *testing.T) {
 	recs, err := csv.NewReader(f).ReadAll()
 	require.NoError(t, err)
 	require.Len(t, recs, points+1)
-	assert.Equal(t, []string{"method", "seed", "epoch", "iteration", "train_loss", "test_accuracy", "train_seconds", "wall_seconds"}, recs[0])
+	assert.Equal(t, []string{"method", "seed", "epoch", "iteration", "train_loss", "test_accuracy", "train_seconds", "wall_seconds", "avg_test_accuracy"}, recs[0])
+	assert.Equal(t, "NaN", recs[1][8], "no averaging by default")
 	assert.Contains(t, out.String(), "summary")
 	assert.Contains(t, out.String(), "BLAS:")
 }
@@ -162,6 +163,8 @@ func TestConfigValidate(t *testing.T) {
 		{"recursive α0", func(c *config) { c.RecAlpha0 = 1.5 }, "-rec-alpha0"},
 		{"recursive α0 zero", func(c *config) { c.RecAlpha0 = 0 }, "-rec-alpha0"},
 		{"armijo σ", func(c *config) { c.ArmijoSigma = 1 }, "-armijo-sigma"},
+		{"average negative", func(c *config) { c.AverageFrom = -1 }, "-average-from"},
+		{"average past the end", func(c *config) { c.AverageFrom = c.Epochs + 1 }, "-average-from"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := defaultConfig()
