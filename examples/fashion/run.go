@@ -73,8 +73,9 @@ type config struct {
 	// average) of the weights after every batch's sweep from epoch
 	// AverageFrom on (the sweeps whose record has Epoch > AverageFrom−1)
 	// and reports its test accuracy beside the raw weights' at every epoch
-	// end. The average is the observer's own copy: the run's iterates,
-	// history and certificate are unchanged. 0 turns it off.
+	// end (none if AverageFrom > Epochs). The average is the observer's
+	// own copy: the run's iterates, history and certificate are unchanged.
+	// 0 turns it off.
 	AverageFrom int
 }
 
@@ -114,8 +115,8 @@ func (c config) validate() error {
 		return fmt.Errorf("-rec-alpha0 %v and -rec-t %v: condition (8) needs 0 < α(0) ≤ 1 and 0 < T < 1", c.RecAlpha0, c.RecT)
 	case !(c.ArmijoSigma >= 0 && c.ArmijoSigma < 1):
 		return fmt.Errorf("-armijo-sigma %v: want 0 (the default 1e-4) or a value in (0, 1)", c.ArmijoSigma)
-	case c.AverageFrom < 0 || c.AverageFrom > c.Epochs:
-		return fmt.Errorf("-average-from %d: want 0 (off) or an epoch in [1, %d]", c.AverageFrom, c.Epochs)
+	case c.AverageFrom < 0:
+		return fmt.Errorf("-average-from %d: want 0 (off) or an epoch ≥ 1", c.AverageFrom)
 	case len(c.Seeds) == 0:
 		return errors.New("no seed")
 	case c.Hidden != "relu" && c.Hidden != "tanh" && c.Hidden != "logistic":
@@ -244,7 +245,11 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 	}
 	fmt.Fprintf(w, "%s, Tikhonov λ %g\n", pixels, cfg.Tikhonov)
 	if cfg.AverageFrom > 0 {
-		fmt.Fprintf(w, "also reporting the test accuracy of the mean weights after every batch from epoch %d on\n", cfg.AverageFrom)
+		late := ""
+		if cfg.AverageFrom > cfg.Epochs {
+			late = fmt.Sprintf(" (after the last epoch, %d: nothing is averaged)", cfg.Epochs)
+		}
+		fmt.Fprintf(w, "also reporting the test accuracy of the mean weights after every batch from epoch %d on%s\n", cfg.AverageFrom, late)
 	}
 	fmt.Fprintf(w, "Go %s, GOMAXPROCS %d, BLAS: %s\n", runtime.Version(), runtime.GOMAXPROCS(0), bench.BLASName())
 	data := solvers.Data{X: train.X, Y: train.Y, N: train.N}
