@@ -58,21 +58,37 @@
 // 0.8906, 0.8891, 0.8863), AdaGrad at 0.8883, 0.8870, 0.8900. Both level
 // off at ≈ 0.888 while the training loss keeps falling (0.08 at epoch 30):
 // the 784-256-10 network overfits, and neither Tikhonov (λ = 5·10⁻⁵) nor a
-// larger or faster-decaying step moved it past 0.89.
+// larger or faster-decaying step moved it past 0.89. The preset also
+// reports the tail average of the weights after every batch of epochs
+// 16–30 (-average-from 16; the run's own iterates are untouched): it
+// lifts bp-recursive's final test accuracy on every seed, to 0.8901,
+// 0.8889, 0.8849 (mean 0.8880 against 0.8863 raw;
+// recommended-averaged-epochs.csv), and its curve is smoother than the
+// raw one, but it does not bring all three seeds to 0.89. With Tikhonov
+// λ = 10⁻⁴ as well (-tikhonov 1e-4, not in the preset): raw 0.8879,
+// 0.8894, 0.8876, averaged 0.8898, 0.8894, 0.8866
+// (tikhonov-averaged-epochs.csv).
 //
 // After each epoch an observer computes the test accuracy on a program of
-// its own; its time is not counted as training time. Epoch 0 is the test
+// its own; its time is not counted as training time. With -average-from E
+// (E ≥ 1) it also keeps the running arithmetic mean (Polyak / tail
+// average) of the weights after every batch's sweep from epoch E on (the
+// sweeps whose record has Epoch > E−1), sampled in its own buffer, and
+// reports the test accuracy of that mean beside the raw weights' at every
+// epoch end. The certified iterates, the history and Result.Weights are
+// those of the run without it (bitwise); only the reported model differs. Epoch 0 is the test
 // accuracy at the starting weights. The run writes epochs.csv (one row per
 // method, seed and epoch: method, seed, epoch, iteration, train_loss — the
 // mean batch objective over the epoch, NaN at epoch 0 — test_accuracy,
-// train_seconds, wall_seconds) and accuracy-seconds.png and
+// train_seconds, wall_seconds, avg_test_accuracy — NaN without averaging
+// or before it starts) and accuracy-seconds.png and
 // accuracy-epochs.png to -out.
 //
 // Usage:
 //
 //	go run -tags openblas ./examples/fashion [-preset recommended] [-epochs 10] [-batch 128]
 //	    [-methods bp-armijo,adagrad] [-seeds 1,2,3] [-hidden relu|tanh|logistic] [-standardize]
-//	    [-gamma 1] [-rec-alpha0 1] [-rec-t 0.99] [-tikhonov 0] [-train-n 0] [-test-n 0]
+//	    [-gamma 1] [-rec-alpha0 1] [-rec-t 0.99] [-tikhonov 0] [-average-from 0] [-train-n 0] [-test-n 0]
 //	    [-out out/fashion] [-quick]
 //
 // Flags given explicitly win over the preset. -quick trains on the first 2,000 training and 1,000 test images for one
@@ -116,13 +132,15 @@ func main() {
 var presets = map[string][][2]string{
 	// recommended: the configuration measured best (see the README): the
 	// certified BP with a slowly decaying recursive step on standardised
-	// pixels, beside the AdaGrad baseline on the same data.
+	// pixels, beside the AdaGrad baseline on the same data, also reporting
+	// the tail average of the weights over the last 15 epochs.
 	"recommended": {
 		{"methods", "bp-recursive,adagrad"},
 		{"standardize", "true"},
 		{"rec-alpha0", "0.2"},
 		{"rec-t", "2.5e-3"},
 		{"epochs", "30"},
+		{"average-from", "16"},
 	},
 }
 
@@ -163,6 +181,7 @@ func parseFlags(args []string, errOut io.Writer) (config, error) {
 	fs.Float64Var(&cfg.RecAlpha0, "rec-alpha0", cfg.RecAlpha0, "α(0) of bp-recursive's α(k+1) = α(k)(1 − Tα(k)), 0 < α(0) ≤ 1")
 	fs.Float64Var(&cfg.RecT, "rec-t", cfg.RecT, "T of bp-recursive, 0 < T < 1")
 	fs.Float64Var(&cfg.ArmijoSigma, "armijo-sigma", cfg.ArmijoSigma, "σ of the Armijo sufficient decrease (0: 1e-4)")
+	fs.IntVar(&cfg.AverageFrom, "average-from", cfg.AverageFrom, "also report the test accuracy of the mean weights after every batch from this epoch on (0: off)")
 	fs.BoolVar(&cfg.Standardize, "standardize", cfg.Standardize, "z-score every pixel over the training images (default: scale to [0, 1])")
 	preset := fs.String("preset", "", "named configuration: "+strings.Join(presetNames(), ", ")+" (explicit flags win)")
 	quick := fs.Bool("quick", false, "2,000 training and 1,000 test images, 1 epoch (for CI)")

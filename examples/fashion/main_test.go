@@ -119,7 +119,8 @@ func TestRunOnSyntheticData(t *testing.T) {
 	recs, err := csv.NewReader(f).ReadAll()
 	require.NoError(t, err)
 	require.Len(t, recs, points+1)
-	assert.Equal(t, []string{"method", "seed", "epoch", "iteration", "train_loss", "test_accuracy", "train_seconds", "wall_seconds"}, recs[0])
+	assert.Equal(t, []string{"method", "seed", "epoch", "iteration", "train_loss", "test_accuracy", "train_seconds", "wall_seconds", "avg_test_accuracy"}, recs[0])
+	assert.Equal(t, "NaN", recs[1][8], "no averaging by default")
 	assert.Contains(t, out.String(), "summary")
 	assert.Contains(t, out.String(), "BLAS:")
 }
@@ -162,6 +163,7 @@ func TestConfigValidate(t *testing.T) {
 		{"recursive α0", func(c *config) { c.RecAlpha0 = 1.5 }, "-rec-alpha0"},
 		{"recursive α0 zero", func(c *config) { c.RecAlpha0 = 0 }, "-rec-alpha0"},
 		{"armijo σ", func(c *config) { c.ArmijoSigma = 1 }, "-armijo-sigma"},
+		{"average negative", func(c *config) { c.AverageFrom = -1 }, "-average-from"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := defaultConfig()
@@ -359,11 +361,17 @@ func TestParseFlags(t *testing.T) {
 			func(c *config) { c.Epochs, c.TrainN, c.TestN = 3, 500, 1000 }, ""},
 		{"preset", []string{"-preset", "recommended"}, func(c *config) {
 			c.Methods, c.Standardize, c.RecAlpha0, c.RecT, c.Epochs = []string{"bp-recursive", "adagrad"}, true, 0.2, 2.5e-3, 30
+			c.AverageFrom = 16
 		}, ""},
 		{"explicit flags win over the preset", []string{"-epochs", "2", "-preset", "recommended", "-methods", "adagrad", "-standardize=false"},
-			func(c *config) { c.Methods, c.RecAlpha0, c.RecT, c.Epochs = []string{"adagrad"}, 0.2, 2.5e-3, 2 }, ""},
+			func(c *config) {
+				c.Methods, c.RecAlpha0, c.RecT, c.Epochs, c.AverageFrom = []string{"adagrad"}, 0.2, 2.5e-3, 2, 16
+			}, ""},
+		{"explicit -average-from 0 turns the preset's off", []string{"-preset", "recommended", "-average-from", "0"}, func(c *config) {
+			c.Methods, c.Standardize, c.RecAlpha0, c.RecT, c.Epochs = []string{"bp-recursive", "adagrad"}, true, 0.2, 2.5e-3, 30
+		}, ""},
 		{"preset and quick", []string{"-preset", "recommended", "-quick"}, func(c *config) {
-			c.Methods, c.Standardize, c.RecAlpha0, c.RecT = []string{"bp-recursive", "adagrad"}, true, 0.2, 2.5e-3
+			c.Methods, c.Standardize, c.RecAlpha0, c.RecT, c.AverageFrom = []string{"bp-recursive", "adagrad"}, true, 0.2, 2.5e-3, 16
 			c.Epochs, c.TrainN, c.TestN = 1, 2000, 1000
 		}, ""},
 		{"seeds", []string{"-seeds", "1,2,3"}, func(c *config) { c.Seeds = []uint64{1, 2, 3} }, ""},

@@ -69,6 +69,14 @@ type config struct {
 	// Standardize maps every pixel to its z-score over the training images
 	// (dataset.FashionMNISTOptions.Standardize); false scales to [0, 1].
 	Standardize bool
+	// AverageFrom, if positive, keeps the running mean (Polyak / tail
+	// average) of the weights after every batch's sweep from epoch
+	// AverageFrom on (the sweeps whose record has Epoch > AverageFrom−1)
+	// and reports its test accuracy beside the raw weights' at every epoch
+	// end (none if AverageFrom > Epochs). The average is the observer's
+	// own copy: the run's iterates, history and certificate are unchanged.
+	// 0 turns it off.
+	AverageFrom int
 }
 
 func defaultConfig() config {
@@ -107,6 +115,8 @@ func (c config) validate() error {
 		return fmt.Errorf("-rec-alpha0 %v and -rec-t %v: condition (8) needs 0 < α(0) ≤ 1 and 0 < T < 1", c.RecAlpha0, c.RecT)
 	case !(c.ArmijoSigma >= 0 && c.ArmijoSigma < 1):
 		return fmt.Errorf("-armijo-sigma %v: want 0 (the default 1e-4) or a value in (0, 1)", c.ArmijoSigma)
+	case c.AverageFrom < 0:
+		return fmt.Errorf("-average-from %d: want 0 (off) or an epoch ≥ 1", c.AverageFrom)
 	case len(c.Seeds) == 0:
 		return errors.New("no seed")
 	case c.Hidden != "relu" && c.Hidden != "tanh" && c.Hidden != "logistic":
@@ -137,6 +147,10 @@ type epochPoint struct {
 	TrainLoss float64
 	// TestAcc is the test accuracy at the weights after the record.
 	TestAcc float64
+	// AvgTestAcc is the test accuracy of the tail average of the weights
+	// (config.AverageFrom) at the record, NaN before averaging starts or
+	// without it.
+	AvgTestAcc float64
 	// Train is the wall time of the run up to the record without the
 	// test evaluations; Wall includes them.
 	Train, Wall time.Duration
@@ -177,6 +191,15 @@ func (r runRow) finalAcc() float64 {
 		return math.NaN()
 	}
 	return r.Points[len(r.Points)-1].TestAcc
+}
+
+// finalAvgAcc is the last point's averaged-weights test accuracy (NaN
+// without averaging).
+func (r runRow) finalAvgAcc() float64 {
+	if len(r.Points) == 0 {
+		return math.NaN()
+	}
+	return r.Points[len(r.Points)-1].AvgTestAcc
 }
 
 // summary is what run returns.
@@ -221,6 +244,13 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 		pixels = "pixels standardised"
 	}
 	fmt.Fprintf(w, "%s, Tikhonov λ %g\n", pixels, cfg.Tikhonov)
+	if cfg.AverageFrom > 0 {
+		late := ""
+		if cfg.AverageFrom > cfg.Epochs {
+			late = fmt.Sprintf(" (after the last epoch, %d: nothing is averaged)", cfg.Epochs)
+		}
+		fmt.Fprintf(w, "also reporting the test accuracy of the mean weights after every batch from epoch %d on%s\n", cfg.AverageFrom, late)
+	}
 	fmt.Fprintf(w, "Go %s, GOMAXPROCS %d, BLAS: %s\n", runtime.Version(), runtime.GOMAXPROCS(0), bench.BLASName())
 	data := solvers.Data{X: train.X, Y: train.Y, N: train.N}
 	for _, seed := range cfg.Seeds {
@@ -236,6 +266,9 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 			obs, err := newEpochObserver(net, test, hold, w)
 			if err != nil {
 				return sum, err
+			}
+			if cfg.AverageFrom > 0 {
+				obs.avg, obs.avgFrom = &tailAverage{}, cfg.AverageFrom
 			}
 			fmt.Fprintf(w, "\n%s (seed %d): %s, %s\n", name, seed, m, m.Batches)
 			if err := obs.start(w0); err != nil {
@@ -285,6 +318,11 @@ type epochObserver struct {
 	lossN    int
 	evalTime time.Duration
 	points   []epochPoint
+
+	// avg, if not nil, averages the weights after every sweep whose
+	// record has Epoch > avgFrom−1.
+	avg     *tailAverage
+	avgFrom int
 }
 
 func newEpochObserver(net *graph.Net, test *dataset.Set, hold int, w io.Writer) (*epochObserver, error) {
@@ -323,7 +361,7 @@ func (o *epochObserver) start(w0 graph.Weights) error {
 	if err != nil {
 		return fmt.Errorf("test accuracy at the start: %w", err)
 	}
-	o.points = append(o.points, epochPoint{TrainLoss: math.NaN(), TestAcc: acc})
+	o.points = append(o.points, epochPoint{TrainLoss: math.NaN(), TestAcc: acc, AvgTestAcc: math.NaN()})
 	_, err = fmt.Fprintf(o.w, "  epoch %5.2f  %-8s %-16s  test accuracy %.4f\n", 0.0, "start", "", acc)
 	return err
 }
@@ -332,6 +370,11 @@ func (o *epochObserver) start(w0 graph.Weights) error {
 func (o *epochObserver) Observe(rec solvers.Record, w graph.Weights) error {
 	o.lossSum += rec.F
 	o.lossN++
+	if o.avg != nil && rec.K%o.hold == 0 && rec.Epoch > float64(o.avgFrom-1)+1e-9 {
+		if err := o.avg.add(w); err != nil {
+			return err
+		}
+	}
 	// An epoch ends with the sweep (hold period) of the batch that crossed
 	// its boundary. A small tolerance: Epoch is a ratio of integers, exact
 	// at boundaries.
@@ -347,13 +390,23 @@ func (o *epochObserver) report(k int, epoch float64, elapsed time.Duration, w gr
 	if err != nil {
 		return fmt.Errorf("test accuracy: %w", err)
 	}
-	p := epochPoint{Epoch: epoch, K: k, TrainLoss: o.lossSum / float64(max(o.lossN, 1)), TestAcc: acc, Train: elapsed - o.evalTime, Wall: elapsed}
+	avgAcc := math.NaN()
+	if o.avg != nil && o.avg.n > 0 {
+		if avgAcc, err = o.accuracy(o.avg.mean); err != nil {
+			return fmt.Errorf("test accuracy of the averaged weights: %w", err)
+		}
+	}
+	p := epochPoint{Epoch: epoch, K: k, TrainLoss: o.lossSum / float64(max(o.lossN, 1)), TestAcc: acc, AvgTestAcc: avgAcc, Train: elapsed - o.evalTime, Wall: elapsed}
 	o.evalTime += time.Since(start)
 	o.points = append(o.points, p)
 	o.epoch = int(math.Floor(epoch + 1e-9))
 	o.lossSum, o.lossN = 0, 0
-	_, err = fmt.Fprintf(o.w, "  epoch %5.2f  k=%-6d train loss %.4f  test accuracy %.4f  train %7.2f s  (wall %7.2f s)\n",
-		p.Epoch, p.K, p.TrainLoss, p.TestAcc, p.Train.Seconds(), p.Wall.Seconds())
+	avgText := ""
+	if !math.IsNaN(avgAcc) {
+		avgText = fmt.Sprintf("  averaged %.4f (%d iterates)", avgAcc, o.avg.n)
+	}
+	_, err = fmt.Fprintf(o.w, "  epoch %5.2f  k=%-6d train loss %.4f  test accuracy %.4f%s  train %7.2f s  (wall %7.2f s)\n",
+		p.Epoch, p.K, p.TrainLoss, p.TestAcc, avgText, p.Train.Seconds(), p.Wall.Seconds())
 	return err
 }
 
@@ -370,7 +423,7 @@ func (o *epochObserver) Finish(res *solvers.Result) {
 func printTable(w io.Writer, rows []runRow) {
 	fmt.Fprintln(w, "\nsummary (times are training seconds, test evaluations excluded; accuracy at epoch ends):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "method\tseed\tepochs\ts/epoch\tto 0.85\tto 0.88\tfinal test acc\tcertified\tstatus")
+	fmt.Fprintln(tw, "method\tseed\tepochs\ts/epoch\tto 0.85\tto 0.88\tfinal test acc\taveraged\tcertified\tstatus")
 	for _, r := range rows {
 		status, cert := "error: "+fmt.Sprint(r.Err), "-"
 		if r.Err == nil {
@@ -380,8 +433,8 @@ func printTable(w io.Writer, rows []runRow) {
 		if len(r.Points) > 0 {
 			ep = r.Points[len(r.Points)-1].Epoch
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Method, r.Seed, ep, num(r.secondsPerEpoch(), "%.2f"),
-			num(r.timeTo(0.85), "%.1f"), num(r.timeTo(0.88), "%.1f"), num(r.finalAcc(), "%.4f"), cert, status)
+		fmt.Fprintf(tw, "%s\t%d\t%.2f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Method, r.Seed, ep, num(r.secondsPerEpoch(), "%.2f"),
+			num(r.timeTo(0.85), "%.1f"), num(r.timeTo(0.88), "%.1f"), num(r.finalAcc(), "%.4f"), num(r.finalAvgAcc(), "%.4f"), cert, status)
 	}
 	tw.Flush()
 }
@@ -407,12 +460,12 @@ func writeCSV(path string, rows []runRow) (err error) {
 	}()
 	cw := csv.NewWriter(f)
 	g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-	if err := cw.Write([]string{"method", "seed", "epoch", "iteration", "train_loss", "test_accuracy", "train_seconds", "wall_seconds"}); err != nil {
+	if err := cw.Write([]string{"method", "seed", "epoch", "iteration", "train_loss", "test_accuracy", "train_seconds", "wall_seconds", "avg_test_accuracy"}); err != nil {
 		return fmt.Errorf("csv %s: %w", path, err)
 	}
 	for _, r := range rows {
 		for _, p := range r.Points {
-			rec := []string{r.Method, strconv.FormatUint(r.Seed, 10), g(p.Epoch), strconv.Itoa(p.K), g(p.TrainLoss), g(p.TestAcc), g(p.Train.Seconds()), g(p.Wall.Seconds())}
+			rec := []string{r.Method, strconv.FormatUint(r.Seed, 10), g(p.Epoch), strconv.Itoa(p.K), g(p.TrainLoss), g(p.TestAcc), g(p.Train.Seconds()), g(p.Wall.Seconds()), g(p.AvgTestAcc)}
 			if err := cw.Write(rec); err != nil {
 				return fmt.Errorf("csv %s: %w", path, err)
 			}
