@@ -491,10 +491,18 @@ func (op actOp) kernel(dst, src []float64) {
 }
 
 // logistic is σ(x) = 1/(1+e^{−x}) for one scalar, with the same formula
-// (and so the same bits) as the graph's logistic node: e = e^{−|x|} (exact
-// down to the subnormal range, so σ(−745) = 5e-324 and σ(−800) = 0), then
-// 1/(1+e) for x ≥ 0 and e/(1+e) for x < 0.
-func logistic(x float64) float64 { return logisticFromExp(x, expNegAbs(x)) }
+// (and so the same bits) as the graph's logistic node (logisticInto). The
+// quotient has no cancellation for any x: for x < 0 the denominator is
+// dominated by e^{−x} and keeps full relative precision. Below −708, where
+// e^{−x} would overflow, σ(x) = e^x to rounding (exact down to the
+// subnormal range, so σ(−745) = 5e-324 and σ(−800) = 0); above 708,
+// σ(x) = 1.
+func logistic(x float64) float64 {
+	if x < -708 {
+		return math.Exp(x)
+	}
+	return 1 / (1 + expTable(max(-x, -708)))
+}
 
 // expNegAbs is e^{−|x|} with a relative error below 4e-16: the table-driven
 // expTable on [−708, 0] (its range), math.Exp beyond, where the result is
@@ -508,22 +516,49 @@ func expNegAbs(x float64) float64 {
 	return expTable(-a)
 }
 
-// logisticFromExp is σ(x) given e = e^{−|x|}: r = 1/(1+e) = σ(|x|), and
-// σ(x) = r for x ≥ 0, e·r for x < 0 (selected on the sign bit, branch-free).
-// Both have full relative precision: there is no cancellation.
-func logisticFromExp(x, e float64) float64 {
-	r := 1 / (1 + e)
-	neg := -(math.Float64bits(x) >> 63) // all ones for x < 0 (and −0)
-	return math.Float64frombits(math.Float64bits(r)&^neg | math.Float64bits(e*r)&neg)
+// logisticDerivThreshold is where σ'(x) = y·(1 − y) stops being accurate
+// enough and logisticDeriv recomputes e^{−x}: below it the relative error
+// of 1 − y is at most (1 + e^3) ≈ 21 times that of y (see logistic.go).
+const logisticDerivThreshold = 3
+
+// logisticDeriv is σ'(x) given y = σ(x): y·(1 − y) for x ≤ 3 (for x < 0,
+// 1 − y ≥ 1/2 carries no cancellation; up to 3 it costs at most a factor
+// 21 of y's rounding), e^{−x}·y² beyond, where 1 − y would cancel. Relative
+// error below 1e-14 for every x (TestLogisticDerivError).
+func logisticDeriv(x, y float64) float64 {
+	if x > logisticDerivThreshold {
+		return expNegAbs(x) * y * y
+	}
+	return y * (1 - y)
 }
 
-// logisticDeriv is σ'(x) = σ(x)σ(−x) = e·m², e = e^{−|x|}, m = σ(|x|) =
-// max(y, 1−y) for y = σ(x): for x ≥ 0, m = y; for x < 0, 1 − y = σ(−x) ≥ 1/2
-// has no cancellation. Exact relative precision in both tails, four flops
-// and no exponential (the forward pass computed e).
-func logisticDeriv(y, e float64) float64 {
-	m := max(y, 1-y)
-	return e * m * m
+// logisticInto writes σ(src[i]) to dst[i], bit for bit logistic(src[i]),
+// with expTable's body inlined in the loop.
+func logisticInto(dst, src []float64) {
+	dst = dst[:len(src)]
+	for i, v := range src {
+		if v < -708 { // rare and predicted: σ(v) = e^v to rounding, subnormal or 0
+			dst[i] = math.Exp(v)
+			continue
+		}
+		x := max(-v, -708) // e^{−708} ≈ 3e-308 already rounds 1/(1+e) to 1
+		kf := x*invStep + shift
+		k := int64(math.Float64bits(kf) - math.Float64bits(shift))
+		kf -= shift
+		r := x - kf*stepHi - kf*stepLo
+		p := r * (1 + r*(0.5+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
+		t := exp2Table[k&63]
+		dst[i] = 1 / (1 + (t+t*p)*math.Float64frombits(uint64((k>>6)+1023)<<52))
+	}
+}
+
+// logisticDerivInto writes logisticDeriv(x[i], y[i]) to dst[i].
+func logisticDerivInto(dst, x, y []float64) {
+	dst = dst[:len(x)]
+	y = y[:len(x)]
+	for i, v := range x {
+		dst[i] = logisticDeriv(v, y[i])
+	}
 }
 
 // expTable's constants.
@@ -580,12 +615,9 @@ func expTable(x float64) float64 {
 	return (t + t*p) * math.Float64frombits(uint64((k>>6)+1023)<<52)
 }
 
-// logistic1 is σ'(x) = σ(x)σ(−x) = e·σ(|x|)², e = exp(−|x|): exact in the
-// tails, and bit for bit the graph's σ' node (sigmoidOp partDeriv).
-func logistic1(x float64) float64 {
-	e := expNegAbs(x)
-	return logisticDeriv(logisticFromExp(x, e), e)
-}
+// logistic1 is σ'(x), exact in the tails, and bit for bit the graph's σ'
+// node (sigmoidOp partDeriv).
+func logistic1(x float64) float64 { return logisticDeriv(x, logistic(x)) }
 
 // sech2 is 1 − tanh²(x) = 4e/(1+e)², e = exp(−2|x|): exact in the tails
 // (sech²(19) = 1.1e-16, sech²(350) = 4e-304), no cancellation anywhere.
