@@ -3,6 +3,8 @@ package graph
 import (
 	"math"
 	"math/rand/v2"
+
+	"github.com/bsum-go/bsum/internal/finite"
 )
 
 // Set is a closed convex set of feasible weights for one block, W_j in the
@@ -90,14 +92,7 @@ func (w Weights) AllFinite() bool {
 	return true
 }
 
-func allFinite(x []float64) bool {
-	for _, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return false
-		}
-	}
-	return true
-}
+func allFinite(x []float64) bool { return finite.All(x) }
 
 // Box is the set {W : Lo ≤ W_ik ≤ Hi}.
 type Box struct{ Lo, Hi float64 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 )
 
 // FastOp is implemented by custom Gorgonia ops that can compute their
@@ -97,8 +98,63 @@ func fastKernel(n *G.Node, kids []*G.Node) (k kernel, uses []int) {
 		}
 	case "gorgonia.reshapeOp", "*gorgonia.reshapeOp":
 		return func(dst []float64, in [][]float64) { copy(dst, in[0]) }, nil
+	case "gorgonia.concatOp":
+		if k := concatKernel(str, kids, n.Shape()); k != nil {
+			return k, nil
+		}
 	}
 	return nil, nil
+}
+
+// concatKernel joins row-major matrices (or vectors) along axis 0 (one block
+// after another: the bias row [x; 1] of a dense layer) or axis 1 of
+// matrices (row by row), into the node's buffer without allocating. It
+// returns nil for any other shape, which then goes through Gorgonia's Do.
+func concatKernel(str string, kids []*G.Node, out tensor.Shape) kernel {
+	var axis int
+	if _, err := fmt.Sscanf(str, "Concat(axis=%d)", &axis); err != nil || len(kids) == 0 {
+		return nil
+	}
+	rank := len(out)
+	if rank < 1 || rank > 2 || axis < 0 || axis >= rank {
+		return nil
+	}
+	sizes := make([]int, len(kids))
+	total := 0
+	for i, c := range kids {
+		s := c.Shape()
+		if len(s) != rank {
+			return nil
+		}
+		for d := range rank {
+			if d != axis && s[d] != out[d] {
+				return nil
+			}
+		}
+		sizes[i] = s[axis]
+		total += s[axis]
+	}
+	if total != out[axis] {
+		return nil
+	}
+	if axis == 0 {
+		return func(dst []float64, in [][]float64) {
+			at := 0
+			for _, v := range in {
+				at += copy(dst[at:], v)
+			}
+		}
+	}
+	rows, cols := out[0], out[1]
+	return func(dst []float64, in [][]float64) {
+		for r := 0; r < rows; r++ {
+			at := r * cols
+			for i, v := range in {
+				c := sizes[i]
+				at += copy(dst[at:at+c], v[r*c:(r+1)*c])
+			}
+		}
+	}
 }
 
 func unaryKernel(name string) kernel {

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 )
 
 type kernelLoss struct{}
@@ -80,4 +81,62 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
+}
+
+// TestConcatKernelMatchesDo: the concatenation kernel gives Gorgonia's
+// Concat bit for bit, along either axis, for matrices and vectors, and
+// declines shapes it does not handle (they go through Do).
+func TestConcatKernelMatchesDo(t *testing.T) {
+	cases := []struct {
+		name   string
+		axis   int
+		shapes [][]int
+		fast   bool
+	}{
+		{"bias row", 0, [][]int{{4, 7}, {1, 7}}, true},
+		{"three blocks of rows", 0, [][]int{{2, 3}, {5, 3}, {1, 3}}, true},
+		{"vectors", 0, [][]int{{3}, {4}}, true},
+		{"columns", 1, [][]int{{3, 2}, {3, 5}}, true},
+		{"one operand", 1, [][]int{{2, 6}}, true},
+		{"rank 3", 0, [][]int{{2, 2, 2}, {1, 2, 2}}, false},
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := G.NewGraph()
+			var kids []*G.Node
+			var vals []G.Value
+			var in [][]float64
+			for i, s := range c.shapes {
+				data := make([]float64, tensorSize(s))
+				for k := range data {
+					data[k] = rng.NormFloat64()
+				}
+				v := tensor.New(tensor.WithShape(s...), tensor.WithBacking(data))
+				n := G.NewTensor(g, tensor.Float64, len(s), G.WithShape(s...), G.WithName(fmt.Sprint("x", i)), G.WithValue(v))
+				kids, vals, in = append(kids, n), append(vals, v), append(in, data)
+			}
+			node, err := G.Concat(c.axis, kids...)
+			require.NoError(t, err)
+			k, _ := fastKernel(node, kids)
+			if !c.fast {
+				assert.Nil(t, k, "no kernel for this shape: Do computes it")
+				return
+			}
+			require.NotNil(t, k)
+			want, err := node.Op().Do(vals...)
+			require.NoError(t, err)
+			got := make([]float64, node.Shape().TotalSize())
+			k(got, in)
+			assert.Equal(t, want.Data().([]float64), got)
+		})
+	}
+}
+
+func tensorSize(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
 }

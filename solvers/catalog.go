@@ -42,6 +42,7 @@ func Catalog() []Entry {
 		{"step", "recursive:A0,T", "Section 6 'setting 1'", "α(k+1) = α(k)(1 − Tα(k)), α(0) = A0 (satisfies (8))"},
 		{"step", "armijo", "Section 3", "Armijo backtracking on f"},
 		{"blocks", "cyclic", "Algorithm 1", "j = k mod J"},
+		{"blocks", "reverse-cyclic", "Algorithm 1, blocks relabelled", "j = J − 1 − (k mod J): last layer first, as backpropagation"},
 		{"blocks", "random", "", "j uniform at random"},
 		{"blocks", "gauss-southwell", "", "block with the largest gradient norm"},
 		{"blocks", "jacobi", "Facchinei et al. (2014)", "all blocks from the same point, in parallel"},
@@ -199,10 +200,10 @@ func ByName(name string, o Options) (BSUM, error) {
 
 // ParseBlocks reads a block rule name.
 func ParseBlocks(s string) (BlockRule, error) {
-	for _, r := range []BlockRule{Cyclic, Random, GaussSouthwell, Jacobi} {
+	for _, r := range []BlockRule{Cyclic, ReverseCyclic, Random, GaussSouthwell, Jacobi} {
 		if strings.EqualFold(s, r.String()) {
 			return r, nil
 		}
 	}
-	return 0, fmt.Errorf("solvers: unknown block rule %s (want cyclic, random, gauss-southwell, jacobi): %w", quote.Quote(s), ErrMethod)
+	return 0, fmt.Errorf("solvers: unknown block rule %s (want cyclic, reverse-cyclic, random, gauss-southwell, jacobi): %w", quote.Quote(s), ErrMethod)
 }

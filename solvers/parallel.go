@@ -332,14 +332,11 @@ func (r *run) parBatch(k int) (graph.Evaluator, error) {
 	}
 	xb, yb := r.xb[:in*m], r.yb[:out*m]
 	if fresh {
-		for c, src := range par.local {
-			for i := 0; i < in; i++ {
-				xb[i*m+c] = r.data.X[i*nl+src]
-			}
-			for i := 0; i < out; i++ {
-				yb[i*m+c] = r.data.Y[i*nl+src]
-			}
+		if r.xs == nil {
+			r.xs, r.ys = newColumnSource(r.data.X, in, nl), newColumnSource(r.data.Y, out, nl)
 		}
+		r.xs.gather(xb, par.local)
+		r.ys.gather(yb, par.local)
 	}
 	return p, p.SetBatch(xb, yb)
 }

@@ -330,6 +330,7 @@ func TestEverySolverLowersBodyFatObjective(t *testing.T) {
 		solvers.AdaGrad(0.05),
 		{Name: "random blocks", Surrogate: surrogate.FirstOrder{Gamma: 1}, Step: solvers.Unit{}, Lemma2: true, Blocks: solvers.Random},
 		{Name: "gauss-southwell", Surrogate: surrogate.FirstOrder{Gamma: 1}, Step: solvers.Unit{}, Lemma2: true, Blocks: solvers.GaussSouthwell},
+		{Name: "reverse-cyclic", Surrogate: surrogate.FirstOrder{Gamma: 1}, Step: solvers.Unit{}, Lemma2: true, Blocks: solvers.ReverseCyclic},
 		{Name: "stochastic B=50", Surrogate: surrogate.FirstOrder{Gamma: 1}, Step: solvers.Unit{}, Lemma2: true, Batches: solvers.FixedBatch(50)},
 		{Name: "growing batch", Surrogate: surrogate.FirstOrder{Gamma: 1}, Step: solvers.Unit{}, Lemma2: true, Batches: solvers.GrowingBatch()},
 	}

@@ -1,6 +1,6 @@
 package surrogate
 
-import "math"
+import finiteness "github.com/bsum-go/bsum/internal/finite"
 
 // softThreshold writes the proximal map of t‖·‖₁ at src into dst
 // (seed Appendix A.6, eq. (A.5) with t = λ_j/γ_j). Entries in [−t, t]
@@ -55,11 +55,4 @@ func boxWithZero(set interface{ Project([]float64) }) bool {
 	return false
 }
 
-func finite(x []float64) bool {
-	for _, v := range x {
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return false
-		}
-	}
-	return true
-}
+func finite(x []float64) bool { return finiteness.All(x) }

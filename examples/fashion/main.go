@@ -105,6 +105,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,10 +122,33 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if _, err := run(ctx, cfg, os.Stdout); err != nil {
+	if err := runProfiled(ctx, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "fashion:", err)
 		os.Exit(1)
 	}
+}
+
+// runProfiled is run, with a CPU profile of the whole run written to
+// cfg.CPUProfile when it is set (go tool pprof reads it).
+func runProfiled(ctx context.Context, cfg config) error {
+	if cfg.CPUProfile != "" {
+		f, err := os.Create(cfg.CPUProfile)
+		if err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil {
+				fmt.Fprintln(os.Stderr, "fashion: -cpuprofile:", err)
+			}
+		}()
+	}
+	_, err := run(ctx, cfg, os.Stdout)
+	return err
 }
 
 // presets are named sets of flag values (-preset); flags given explicitly
@@ -171,7 +195,7 @@ func parseFlags(args []string, errOut io.Writer) (config, error) {
 	fs.IntVar(&cfg.TestN, "test-n", cfg.TestN, "test images to use (0: all 10,000)")
 	fs.StringVar(&cfg.Out, "out", cfg.Out, "folder for epochs.csv and the plots")
 	fs.StringVar(&cfg.Data, "data", cfg.Data, "folder with the IDX files (default $BSUM_FASHION_MNIST or /usr/share/datasets/fashion-mnist)")
-	fs.StringVar(&cfg.Blocks, "blocks", cfg.Blocks, "block rule: cyclic (one batch per sweep) or jacobi")
+	fs.StringVar(&cfg.Blocks, "blocks", cfg.Blocks, "block rule: cyclic or reverse-cyclic (one batch per sweep; reverse-cyclic, last layer first, runs the first layer's forward pass once per batch), or jacobi")
 	fs.Float64Var(&cfg.HarmonicC, "harmonic-c", cfg.HarmonicC, "C of bp-harmonic's α = C/(2k), 0 < C < 2")
 	fs.Float64Var(&cfg.Gamma, "gamma", cfg.Gamma, "γ of the BP methods' first-order bound (learning rate α/γ; 1 is the paper's BP)")
 	fs.Float64Var(&cfg.Eta, "eta", cfg.Eta, "AdaGrad's rate η")
@@ -182,6 +206,7 @@ func parseFlags(args []string, errOut io.Writer) (config, error) {
 	fs.Float64Var(&cfg.RecT, "rec-t", cfg.RecT, "T of bp-recursive, 0 < T < 1")
 	fs.Float64Var(&cfg.ArmijoSigma, "armijo-sigma", cfg.ArmijoSigma, "σ of the Armijo sufficient decrease (0: 1e-4)")
 	fs.IntVar(&cfg.AverageFrom, "average-from", cfg.AverageFrom, "also report the test accuracy of the mean weights after every batch from this epoch on (0: off)")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the run to this file (go tool pprof)")
 	fs.BoolVar(&cfg.Standardize, "standardize", cfg.Standardize, "z-score every pixel over the training images (default: scale to [0, 1])")
 	preset := fs.String("preset", "", "named configuration: "+strings.Join(presetNames(), ", ")+" (explicit flags win)")
 	quick := fs.Bool("quick", false, "2,000 training and 1,000 test images, 1 epoch (for CI)")

@@ -69,6 +69,7 @@ type config struct {
 	// Standardize maps every pixel to its z-score over the training images
 	// (dataset.FashionMNISTOptions.Standardize); false scales to [0, 1].
 	Standardize bool
+	CPUProfile  string // -cpuprofile: file for a CPU profile of the run
 	// AverageFrom, if positive, keeps the running mean (Polyak / tail
 	// average) of the weights after every batch's sweep from epoch
 	// AverageFrom on (the sweeps whose record has Epoch > AverageFrom−1)
