@@ -326,3 +326,42 @@ func BenchmarkObjectiveAndGradients(b *testing.B) {
 		}
 	}
 }
+
+// TestSetWeightsChecksChangedBlocksAtomically: SetWeights checks the blocks
+// that differ from the bound ones, refuses a non-finite one in any block,
+// and a refused call binds nothing (the objective is still the one of the
+// weights bound before).
+func TestSetWeightsChecksChangedBlocksAtomically(t *testing.T) {
+	net, err := graph.New(3, twoLayer, sqLoss{})
+	require.NoError(t, err)
+	p, err := net.NewProgram(2)
+	require.NoError(t, err)
+	require.NoError(t, p.SetBatch([]float64{1, 2, 3, 4, 5, 6}, []float64{0.1, 0.2, 0.3, 0.4}))
+	w := net.Init(rand.New(rand.NewPCG(1, 2)))
+	require.NoError(t, p.SetWeights(w))
+	f0, err := p.Objective()
+	require.NoError(t, err)
+	for _, c := range []struct {
+		name string
+		edit func(w graph.Weights)
+	}{
+		{"NaN in the second block, first changed", func(w graph.Weights) { w[0][0] += 1; w[1][1] = math.NaN() }},
+		{"+Inf in the first block", func(w graph.Weights) { w[0][2] = math.Inf(1) }},
+		{"-Inf in an otherwise equal second block", func(w graph.Weights) { w[1][0] = math.Inf(-1) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			bad := w.Clone()
+			c.edit(bad)
+			assert.ErrorIs(t, p.SetWeights(bad), graph.ErrNotFinite)
+			f, err := p.Objective()
+			require.NoError(t, err)
+			assert.Equal(t, f0, f, "a refused SetWeights binds nothing")
+		})
+	}
+	moved := w.Clone()
+	moved[1][0] += 0.5
+	require.NoError(t, p.SetWeights(moved))
+	f1, err := p.Objective()
+	require.NoError(t, err)
+	assert.NotEqual(t, f0, f1, "a changed block is bound")
+}

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	G "gorgonia.org/gorgonia"
@@ -56,6 +57,7 @@ type Program struct {
 
 	xSet, ySet bool
 	wSet       bool
+	changed    []bool // SetWeights' scratch: which blocks differ from the bound ones
 
 	// fastGN[j] assembles block j's Gauss-Newton matrix in one pass
 	// (nil: product by product).
@@ -218,11 +220,31 @@ func (p *Program) BatchValues() (x, y []float64, err error) {
 // SetWeights binds all blocks; only blocks whose values changed invalidate
 // what depends on them.
 func (p *Program) SetWeights(w Weights) error {
-	if err := p.net.CheckWeights(w); err != nil {
-		return err
+	if len(w) != len(p.net.blocks) {
+		return p.net.CheckWeights(w) // the count error
 	}
-	for j := range w {
-		setInput(p.m, p.w[j], w[j])
+	// Blocks equal to the bound ones were checked when they were bound:
+	// only the changed blocks are checked for finiteness (in a block
+	// update of a large network the others are most of the weights). All
+	// are checked before any is bound, so a failed call binds nothing.
+	changed := p.changed[:0]
+	for j, b := range p.net.blocks {
+		if len(w[j]) != b.Size() {
+			return p.net.CheckWeights(w) // the shape error
+		}
+		in := p.w[j]
+		c := !p.m.valid[p.m.index[in.node]] || !slices.Equal(in.buf, w[j])
+		if c && !allFinite(w[j]) {
+			return fmt.Errorf("graph: block %q: %w", b.Name, ErrNotFinite)
+		}
+		changed = append(changed, c)
+	}
+	p.changed = changed
+	for j, c := range changed {
+		if c {
+			copy(p.w[j].buf, w[j])
+			p.m.touched(p.w[j].node)
+		}
 	}
 	p.wSet = true
 	return nil

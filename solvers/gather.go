@@ -1,16 +1,17 @@
 package solvers
 
-// sampleMajorFrom is the size of a data matrix, in float64s, from which a
-// mini-batch run gathers its batches from a sample-major copy it makes
-// once, at the cost of the matrix's memory again. In bsum's feature-major
-// layout one sample is rows values N·8 bytes apart, each in its own cache
-// line: at Fashion-MNIST's size (784 × 60,000, 376 MB) gathering a batch of
-// 128 that way took about as long as the batch's forward and backward
-// passes (a sixth of an epoch's profile). From the copy, a sample is one
-// contiguous run of rows values. Below the threshold (BodyFat's 13 × 252,
-// any matrix that fits in cache) the strided gather is as fast and no copy
-// is made.
-const sampleMajorFrom = 1 << 22
+// sampleMajorFrom is the size of a data matrix, in float64s (2 MB, about a
+// core's L2 cache), from which a mini-batch run gathers its batches from a
+// sample-major copy it makes once, at the cost of the matrix's memory
+// again. In bsum's feature-major layout one sample is rows values N·8 bytes
+// apart, each in its own cache line and, for large N, on its own page: at
+// Fashion-MNIST's size (784 × 60,000, 376 MB) gathering a batch of 128 that
+// way took about as long as the batch's forward and backward passes (a
+// sixth of an epoch's profile), and at 784 × 2,560 (16 MB) it still took a
+// tenth of a sweep (BenchmarkSweepFashionShaped). From the copy, a sample
+// is one contiguous run of rows values. Below the threshold (BodyFat's
+// 13 × 252) the data stay in cache and no copy is made.
+const sampleMajorFrom = 1 << 18
 
 // columnSource gathers columns of a feature-major rows × n matrix. It
 // belongs to one run and is not safe for concurrent use.
@@ -34,9 +35,13 @@ func newColumnSource(x []float64, rows, n int) *columnSource {
 func (s *columnSource) gather(dst []float64, cols []int) {
 	m := len(cols)
 	if s.t == nil {
-		for c, src := range cols {
-			for i := 0; i < s.rows; i++ {
-				dst[i*m+c] = s.x[i*s.n+src]
+		// Row by row: the reads stay within one row of x (a few pages)
+		// and the writes are sequential; column by column, every read is
+		// on another page.
+		for i := 0; i < s.rows; i++ {
+			row, out := s.x[i*s.n:(i+1)*s.n], dst[i*m:(i+1)*m]
+			for c, src := range cols {
+				out[c] = row[src]
 			}
 		}
 		return

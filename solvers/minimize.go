@@ -305,8 +305,8 @@ type run struct {
 	full    graph.Evaluator
 	xb, yb  []float64
 	perm    []int
-	xs, ys  *columnSource // the data's columns for mini-batches (gather.go), made on first use
-	scratch []blockScratch // per block, reused by direction
+	xs, ys  *columnSource            // the data's columns for mini-batches (gather.go), made on first use
+	scratch []blockScratch           // per block, reused by direction
 	progs   *graph.ProgramCache      // this run's programs: never shared with another run
 	workers map[int][]*graph.Program // private programs for Jacobi, by batch size
 	sub     subBatches               // private programs for curvature mini-batches (problem.go)
@@ -628,7 +628,9 @@ func (r *run) run(ctx context.Context) (*Result, error) {
 				r.trackBest(&rec)
 			}
 		}
-		last.CopyFrom(r.w)
+		for _, u := range ups { // only the updated blocks changed
+			copy(last[u.j], r.w[u.j])
+		}
 		rec.Elapsed = time.Since(r.start)
 		res.History = append(res.History, rec)
 		st, reason := NotStopped, ""

@@ -54,7 +54,10 @@ func (s FirstOrder) Direction(_ context.Context, p Problem, d []float64) (Info, 
 		return Info{}, notFinite(p, "first-order direction")
 	}
 	f0 := p.Value()
-	dec := f0 - firstOrderValue(f0, w0, g, d, gamma) + lambda*(norm1(w0)-norm1(d))
+	dec := f0 - firstOrderValue(f0, w0, g, d, gamma)
+	if lambda > 0 {
+		dec += lambda * (norm1(w0) - norm1(d))
+	}
 	return Info{Gamma: gamma, ModelDecrease: dec}, nil
 }
 

@@ -170,3 +170,26 @@ func (s *BlockStep) Step() error {
 	}
 	return s.Prog.SetBlock(j, w)
 }
+
+// FashionShaped is a synthetic problem of Fashion-MNIST's shape, the
+// network of examples/fashion: 784-256-10 ReLU with biases, softmax
+// cross-entropy, n samples with pixels ~ U[0, 1] and random one-hot labels
+// drawn from a PCG seeded with seed.
+func FashionShaped(n int, seed uint64) (*Problem, error) {
+	spec := models.Spec{Kind: models.KindMLP, Sizes: []int{784, 256, 10}, Activation: "relu", Output: "identity",
+		Bias: true, Loss: "softmax-cross-entropy"}
+	net, err := spec.Net()
+	if err != nil {
+		return nil, err
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x66617368))
+	x := make([]float64, 784*n)
+	for i := range x {
+		x[i] = rng.Float64()
+	}
+	y := make([]float64, 10*n)
+	for c := 0; c < n; c++ {
+		y[rng.IntN(10)*n+c] = 1
+	}
+	return &Problem{Name: fmt.Sprintf("fashion-shaped-%d", n), Net: net, Data: solvers.Data{X: x, Y: y, N: n}}, nil
+}
