@@ -604,10 +604,13 @@ func (r *run) run(ctx context.Context) (*Result, error) {
 		// Apply: W_j ← (1 − α)W_j + αD_j (7), then check finiteness.
 		for _, u := range ups {
 			wj := r.w[u.j]
+			var z float64 // Σ w·0: 0 exactly when every new weight is finite
 			for i := range wj {
-				wj[i] = (1-u.alpha)*wj[i] + u.alpha*u.d[i] // exactly D_j when α = 1
+				v := (1-u.alpha)*wj[i] + u.alpha*u.d[i] // exactly D_j when α = 1
+				wj[i] = v
+				z += v * 0
 			}
-			if !graph.Weights([][]float64{wj}).AllFinite() {
+			if z != 0 {
 				return fail(fmt.Errorf("solvers: iteration %d, block %q: update produced a non-finite weight (α=%g): %w", k, r.blocks[u.j].Name, u.alpha, ErrNotFinite))
 			}
 		}
@@ -767,8 +770,11 @@ func (r *run) direction(ctx context.Context, k int, prog graph.Evaluator, j int)
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return update{}, fmt.Errorf("solvers: %s: objective is %v: %w", where(), f, ErrNotFinite)
 	}
-	if !graph.Weights([][]float64{grad}).AllFinite() {
-		return update{}, fmt.Errorf("solvers: %s: gradient: %w", where(), ErrNotFinite)
+	gnorm := norm(grad) // finite only if every entry is (else check each: the sum may overflow)
+	if math.IsInf(gnorm, 0) || math.IsNaN(gnorm) {
+		if !graph.Weights([][]float64{grad}).AllFinite() {
+			return update{}, fmt.Errorf("solvers: %s: gradient: %w", where(), ErrNotFinite)
+		}
 	}
 	point := r.w[j]
 	lam := r.l1(j)
@@ -793,17 +799,25 @@ func (r *run) direction(ctx context.Context, k int, prog graph.Evaluator, j int)
 	if err != nil {
 		return update{}, fmt.Errorf("solvers: %s: surrogate %s: %w", where(), r.m.Surrogate.Name(), err)
 	}
-	if !graph.Weights([][]float64{d}).AllFinite() {
-		return update{}, fmt.Errorf("solvers: %s: direction: %w", where(), ErrNotFinite)
-	}
 	if err := bp.restore(); err != nil {
 		return update{}, err
 	}
+	// D_j − W_j, the slope ⟨∇_j f, D_j − W_j⟩ and ‖D_j − W_j‖² in one pass;
+	// D_j is finite exactly when the norm is (W_j is), unless the sum
+	// overflows, when each entry is checked.
 	diff := sc.diff
-	var slope float64
+	var slope, ss float64
 	for i := range d {
-		diff[i] = d[i] - point[i]
-		slope += grad[i] * diff[i]
+		e := d[i] - point[i]
+		diff[i] = e
+		slope += grad[i] * e
+		ss += e * e
+	}
+	stat := math.Sqrt(ss)
+	if math.IsInf(stat, 0) || math.IsNaN(stat) {
+		if !graph.Weights([][]float64{d}).AllFinite() {
+			return update{}, fmt.Errorf("solvers: %s: direction: %w", where(), ErrNotFinite)
+		}
 	}
 	f0 := f
 	if lam > 0 {
@@ -843,7 +857,7 @@ func (r *run) direction(ctx context.Context, k int, prog graph.Evaluator, j int)
 	if math.IsNaN(alpha) || math.IsInf(alpha, 0) || alpha < 0 {
 		return update{}, fmt.Errorf("solvers: %s: step rule %s gave α=%v: %w", where(), r.m.Step.Name(), alpha, ErrNotFinite)
 	}
-	return update{j: j, d: d, alpha: alpha, f: f0, stat: norm(diff), gnorm: norm(grad), info: info, stats: bp.stats}, nil
+	return update{j: j, d: d, alpha: alpha, f: f0, stat: stat, gnorm: gnorm, info: info, stats: bp.stats}, nil
 }
 
 // jacobi computes every block's update from the same W^(k) concurrently,
