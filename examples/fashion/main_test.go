@@ -361,18 +361,19 @@ func TestParseFlags(t *testing.T) {
 			func(c *config) { c.Epochs, c.TrainN, c.TestN = 3, 500, 1000 }, ""},
 		{"preset", []string{"-preset", "recommended"}, func(c *config) {
 			c.Methods, c.Standardize, c.RecAlpha0, c.RecT, c.Epochs = []string{"bp-recursive", "adagrad"}, true, 0.2, 2.5e-3, 30
-			c.AverageFrom = 16
+			c.AverageFrom, c.Blocks, c.Tikhonov = 16, "reverse-cyclic", 1e-4
 		}, ""},
-		{"explicit flags win over the preset", []string{"-epochs", "2", "-preset", "recommended", "-methods", "adagrad", "-standardize=false"},
+		{"explicit flags win over the preset", []string{"-epochs", "2", "-preset", "recommended", "-methods", "adagrad", "-standardize=false", "-blocks", "cyclic"},
 			func(c *config) {
-				c.Methods, c.RecAlpha0, c.RecT, c.Epochs, c.AverageFrom = []string{"adagrad"}, 0.2, 2.5e-3, 2, 16
+				c.Methods, c.RecAlpha0, c.RecT, c.Epochs, c.AverageFrom, c.Tikhonov = []string{"adagrad"}, 0.2, 2.5e-3, 2, 16, 1e-4
 			}, ""},
 		{"explicit -average-from 0 turns the preset's off", []string{"-preset", "recommended", "-average-from", "0"}, func(c *config) {
 			c.Methods, c.Standardize, c.RecAlpha0, c.RecT, c.Epochs = []string{"bp-recursive", "adagrad"}, true, 0.2, 2.5e-3, 30
+			c.Blocks, c.Tikhonov = "reverse-cyclic", 1e-4
 		}, ""},
 		{"preset and quick", []string{"-preset", "recommended", "-quick"}, func(c *config) {
 			c.Methods, c.Standardize, c.RecAlpha0, c.RecT, c.AverageFrom = []string{"bp-recursive", "adagrad"}, true, 0.2, 2.5e-3, 16
-			c.Epochs, c.TrainN, c.TestN = 1, 2000, 1000
+			c.Epochs, c.TrainN, c.TestN, c.Blocks, c.Tikhonov = 1, 2000, 1000, "reverse-cyclic", 1e-4
 		}, ""},
 		{"seeds", []string{"-seeds", "1,2,3"}, func(c *config) { c.Seeds = []uint64{1, 2, 3} }, ""},
 		{"unknown preset", []string{"-preset", "fastest"}, nil, "-preset"},

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/bsum-go/bsum/graph"
 	"github.com/bsum-go/bsum/solvers"
 )
 
@@ -90,6 +91,48 @@ func BenchmarkSweepFashionShaped(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*sweeps), "sweep-ns")
+		})
+	}
+}
+
+// BenchmarkFullGradientFashionShaped times the full-batch gradient of the
+// examples/fashion network on 60,000 samples (every block's gradient from
+// one forward and backward pass: Objective, then Grad of each block), in one
+// program and sharded over 2 goroutines. PyTorch's counterpart is
+// pytorch/fullgrad.py. Skipped in -short mode.
+func BenchmarkFullGradientFashionShaped(b *testing.B) {
+	if testing.Short() {
+		b.Skip("60,000-sample problem skipped in -short mode")
+	}
+	p, err := FashionShaped(60000, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := p.Net.Init(InitRNG(1))
+	g := p.Net.NewWeights()
+	for _, shards := range []int{1, 2} {
+		b.Run(fmt.Sprintf("shards=%d", shards), func(b *testing.B) {
+			e, err := p.Net.NewSharded(p.Data.N, graph.ShardConfig{Shards: shards})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := e.SetBatch(p.Data.X, p.Data.Y); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				w[0][0] += 1e-9 // new weights each time: nothing is reused from the last pass
+				if err := e.SetWeights(w); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := e.Objective(); err != nil {
+					b.Fatal(err)
+				}
+				for j := range g {
+					if err := e.Grad(j, g[j]); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
 		})
 	}
 }
