@@ -138,6 +138,33 @@ for c in "${cases[@]}"; do
 	done
 done
 
+# examples/fashion under mpirun: every rank trains on its shard; the
+# per-epoch test accuracies and training losses (epochs.csv without the
+# time columns) equal the one-process run's.
+if [[ -e "$fashion_dir" ]]; then
+	go build -tags mpi -o "$tmp/fashion-example" ./examples/fashion
+	fargs=(-data "$fashion_dir" -train-n 3000 -test-n 1000 -epochs 2 -methods bp-recursive,adagrad -width 32)
+	strip() { cut -d, -f1-6,9 "$1"; }
+	if "$tmp/fashion-example" "${fargs[@]}" -out "$tmp/fx1" >"$tmp/fx1.out" 2>&1; then
+		for np in 2 3; do
+			if ! timeout 600 "${run[@]}" -np "$np" "$tmp/fashion-example" "${fargs[@]}" -out "$tmp/fx$np.mpi" >"$tmp/fx$np.out" 2>&1; then
+				bad "examples/fashion np=$np failed:"; cat "$tmp/fx$np.out"; continue
+			fi
+			if paste -d, <(strip "$tmp/fx1/epochs.csv") <(strip "$tmp/fx$np.mpi/epochs.csv") | awk -F, '
+				function bad(a, b) { d = a - b; if (d < 0) d = -d; m = a < 0 ? -a : a; return a != b && d > 1e-12 * m }
+				NF != 14 { print "line " NR ": " NF " fields"; e = 1; next }
+				{ for (i = 1; i <= 7; i++) if (($i ~ /^[-0-9.e+]+$/) ? bad($i + 0, $(i + 7) + 0) : $i != $(i + 7)) { print "line " NR " field " i ": " $i " vs " $(i + 7); e = 1 } }
+				END { exit e }' >"$tmp/fx$np.diff"; then
+				echo "ok   examples/fashion np=$np: test accuracies and training losses of every epoch equal the one-process run's"
+			else
+				bad "examples/fashion np=$np differs from one process:"; cat "$tmp/fx$np.diff"
+			fi
+		done
+	else
+		bad "examples/fashion single-process run failed:"; cat "$tmp/fx1.out"
+	fi
+fi
+
 set +e
 "${run[@]}" -np 2 "$tmp/bsum-nompi" train --data bodyfat --iters 1 -q >"$tmp/nompi.out" 2>&1
 code=$?

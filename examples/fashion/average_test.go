@@ -85,7 +85,7 @@ func TestEpochObserverAverages(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var log bytes.Buffer
-			o, err := newEpochObserver(net, test, 2, &log)
+			o, err := newEpochObserver(net, test, 2, &log, nil)
 			require.NoError(t, err)
 			o.avg, o.avgFrom = &tailAverage{}, tc.from
 			for k := 1; k <= 8; k++ {
@@ -105,7 +105,7 @@ func TestEpochObserverAverages(t *testing.T) {
 			assert.Contains(t, log.String(), tc.logPart)
 		})
 	}
-	o, err := newEpochObserver(net, test, 2, io.Discard)
+	o, err := newEpochObserver(net, test, 2, io.Discard, nil)
 	require.NoError(t, err)
 	o.avg, o.avgFrom = &tailAverage{}, 3
 	require.NoError(t, o.start(sweeps[0]))

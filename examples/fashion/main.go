@@ -109,6 +109,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/bsum-go/bsum/internal/mpi"
 )
 
 func main() {
@@ -147,8 +149,33 @@ func runProfiled(ctx context.Context, cfg config) error {
 			}
 		}()
 	}
+	if n := mpi.LaunchedSize(); n > 1 {
+		return runMPI(ctx, cfg, n)
+	}
 	_, err := run(ctx, cfg, os.Stdout)
 	return err
+}
+
+// runMPI runs this process as one rank of an mpirun job of n ranks: each
+// trains on its shard of the images, rank 0 prints and writes the files.
+// A failure on any rank stops every rank with that rank's message
+// (mpi.Fatal); a binary built without the tag mpi refuses to start.
+func runMPI(ctx context.Context, cfg config, n int) error {
+	if !mpi.Available() {
+		return fmt.Errorf("launched by mpirun as %d ranks, but built without MPI support: use go run -tags mpi ./examples/fashion (needs apt-get install -y libopenmpi-dev openmpi-bin)", n)
+	}
+	c, err := mpi.Init()
+	if err != nil {
+		return fmt.Errorf("starting MPI: %w", err)
+	}
+	if _, err := runRanks(ctx, cfg, os.Stdout, c); err != nil {
+		mpi.Fatal(err)
+	}
+	// Rank 0 has written its files when every rank gets past this sum.
+	if err := c.Sum(make([]float64, 1)); err != nil {
+		mpi.Fatal(err)
+	}
+	return c.Finalize()
 }
 
 // presets are named sets of flag values (-preset); flags given explicitly

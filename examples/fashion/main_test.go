@@ -215,7 +215,7 @@ func TestEpochObserver(t *testing.T) {
 	// Four samples, columns (x0, x1): predictions 0, 1, 0, 1; labels 0, 1, 1, 1.
 	test := &dataset.Set{X: []float64{2, 0, 5, 1, 1, 3, 0, 4}, Y: []float64{1, 0, 0, 0, 0, 1, 1, 1}, In: 2, Out: 2, N: 4}
 	var log bytes.Buffer
-	o, err := newEpochObserver(net, test, 2, &log)
+	o, err := newEpochObserver(net, test, 2, &log, nil)
 	require.NoError(t, err)
 	w := graph.Weights{{1, 0, 0, 1}}
 	// Batches of 3 of N = 10 held for 2 iterations: epochs 0.3, 0.3, 0.6, …
@@ -244,7 +244,7 @@ func TestEpochObserver(t *testing.T) {
 	o.Finish(&solvers.Result{History: []solvers.Record{{K: 9, Epoch: 1.5}}, Weights: w})
 	assert.Len(t, o.points, 2, "nothing new to report")
 
-	o0, err := newEpochObserver(net, test, 1, io.Discard)
+	o0, err := newEpochObserver(net, test, 1, io.Discard, nil)
 	require.NoError(t, err)
 	require.NoError(t, o0.start(graph.Weights{{0, 1, 1, 0}})) // swapped: predictions 1, 0, 1, 0
 	require.Len(t, o0.points, 1)

@@ -215,31 +215,65 @@ type summary struct {
 // run loads the data, trains every method with every seed, prints the
 // per-epoch log and the summary table to w and writes the files.
 func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
+	return runRanks(ctx, cfg, w, nil)
+}
+
+// runRanks is run as one rank of a data-parallel job when red is not nil
+// (under mpirun: main.go): every rank loads only its shard of the training
+// and test images (dataset.FashionMNISTShard), trains on it with
+// Settings.Partition, so that every rank holds the same weights, and adds
+// its test counts to the others'; rank 0 alone prints and writes the files.
+func runRanks(ctx context.Context, cfg config, w io.Writer, red graph.Reducer) (summary, error) {
 	var sum summary
 	if err := cfg.validate(); err != nil {
 		return sum, err
 	}
 	blocks, _ := solvers.ParseBlocks(cfg.Blocks)
-	train, test, err := dataset.FashionMNIST(dataset.FashionMNISTOptions{Dir: cfg.Data, TrainN: cfg.TrainN, TestN: cfg.TestN, Standardize: cfg.Standardize})
-	if err != nil {
-		return sum, err
+	opts := dataset.FashionMNISTOptions{Dir: cfg.Data, TrainN: cfg.TrainN, TestN: cfg.TestN, Standardize: cfg.Standardize}
+	var train, test *dataset.Set
+	var part *solvers.Partition
+	trainN, testN := 0, 0
+	if red != nil {
+		tr, te, trSh, teSh, err := dataset.FashionMNISTShard(opts, red)
+		if err != nil {
+			return sum, err
+		}
+		train, test = tr, te
+		part = &solvers.Partition{Reducer: red, Lo: trSh.Lo, N: trSh.N}
+		trainN, testN = trSh.N, teSh.N
+		if red.Rank() != 0 {
+			w = io.Discard
+		}
+	} else {
+		tr, te, err := dataset.FashionMNIST(opts)
+		if err != nil {
+			return sum, err
+		}
+		train, test = tr, te
+		trainN, testN = train.N, test.N
 	}
-	sum.TrainN, sum.TestN = train.N, test.N
+	root := red == nil || red.Rank() == 0
+	sum.TrainN, sum.TestN = trainN, testN
 	net, err := cfg.spec(train.In, train.Out).Net()
 	if err != nil {
 		return sum, err
 	}
-	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
-		return sum, fmt.Errorf("creating the output folder: %w", err)
+	if root {
+		if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+			return sum, fmt.Errorf("creating the output folder: %w", err)
+		}
 	}
 	J := net.NumBlocks()
 	hold := 1
 	if blocks != solvers.Jacobi {
 		hold = J
 	}
-	draws := (cfg.Epochs*train.N + min(cfg.Batch, train.N) - 1) / min(cfg.Batch, train.N)
+	draws := (cfg.Epochs*trainN + min(cfg.Batch, trainN) - 1) / min(cfg.Batch, trainN)
 	fmt.Fprintf(w, "Fashion-MNIST: %d training, %d test images; %d-%d-%d %s, softmax cross-entropy, batch %d, %d epochs (%d batches, %s blocks)\n",
-		train.N, test.N, train.In, cfg.Width, train.Out, cfg.Hidden, cfg.Batch, cfg.Epochs, draws, blocks)
+		trainN, testN, train.In, cfg.Width, train.Out, cfg.Hidden, cfg.Batch, cfg.Epochs, draws, blocks)
+	if red != nil {
+		fmt.Fprintf(w, "data-parallel over %d MPI ranks: rank 0 holds %d training and %d test images\n", red.Size(), train.N, test.N)
+	}
 	pixels := "pixels in [0, 1]"
 	if cfg.Standardize {
 		pixels = "pixels standardised"
@@ -264,7 +298,7 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 			m.Blocks = blocks
 			m.Batches = solvers.Batches{Size: cfg.Batch, Epochs: true, Hold: hold}
 			row := runRow{Method: name, Name: m.String(), Seed: seed}
-			obs, err := newEpochObserver(net, test, hold, w)
+			obs, err := newEpochObserver(net, test, hold, w, red)
 			if err != nil {
 				return sum, err
 			}
@@ -275,19 +309,22 @@ func run(ctx context.Context, cfg config, w io.Writer) (summary, error) {
 			if err := obs.start(w0); err != nil {
 				return sum, err
 			}
-			s := solvers.Settings{MaxIter: draws * hold, Seed: seed, FullEvalEvery: -1, Observers: []solvers.Observer{obs}}
+			s := solvers.Settings{MaxIter: draws * hold, Seed: seed, FullEvalEvery: -1, Observers: []solvers.Observer{obs}, Partition: part}
 			row.Result, row.Err = solvers.Minimize(ctx, net, data, w0, m, s)
 			row.Points = obs.points
 			if row.Err != nil {
 				fmt.Fprintf(w, "  failed: %v\n", row.Err)
 			} else {
 				fmt.Fprintf(w, "  %s (%s); final training objective on all %d images %.4f; certified %v\n",
-					row.Result.Status, row.Result.Reason, train.N, row.Result.F, row.Result.Certified)
+					row.Result.Status, row.Result.Reason, trainN, row.Result.F, row.Result.Certified)
 			}
 			sum.Rows = append(sum.Rows, row)
 		}
 	}
 	printTable(w, sum.Rows)
+	if !root {
+		return sum, nil
+	}
 	csvPath := filepath.Join(cfg.Out, "epochs.csv")
 	if err := writeCSV(csvPath, sum.Rows); err != nil {
 		return sum, err
@@ -312,7 +349,8 @@ type epochObserver struct {
 	h      []float64
 	out    int
 	w      io.Writer
-	hold   int // iterations per batch (Batches.Hold): epochs end with a sweep
+	hold   int           // iterations per batch (Batches.Hold): epochs end with a sweep
+	red    graph.Reducer // the ranks of a data-parallel run (their test counts are added), or nil
 
 	epoch    int // epochs completed and reported
 	lossSum  float64
@@ -326,7 +364,7 @@ type epochObserver struct {
 	avgFrom int
 }
 
-func newEpochObserver(net *graph.Net, test *dataset.Set, hold int, w io.Writer) (*epochObserver, error) {
+func newEpochObserver(net *graph.Net, test *dataset.Set, hold int, w io.Writer, red graph.Reducer) (*epochObserver, error) {
 	p, err := net.NewProgram(test.N)
 	if err != nil {
 		return nil, fmt.Errorf("test program: %w", err)
@@ -334,7 +372,7 @@ func newEpochObserver(net *graph.Net, test *dataset.Set, hold int, w io.Writer) 
 	if err := p.SetBatch(test.X, test.Y); err != nil {
 		return nil, fmt.Errorf("test data: %w", err)
 	}
-	return &epochObserver{prog: p, labels: test.Labels(), h: make([]float64, net.Out()*test.N), out: net.Out(), w: w, hold: max(hold, 1)}, nil
+	return &epochObserver{prog: p, labels: test.Labels(), h: make([]float64, net.Out()*test.N), out: net.Out(), w: w, hold: max(hold, 1), red: red}, nil
 }
 
 // accuracy is the share of test images whose largest output is their label.
@@ -352,7 +390,15 @@ func (o *epochObserver) accuracy(w graph.Weights) (float64, error) {
 			correct++
 		}
 	}
-	return float64(correct) / float64(len(o.labels)), nil
+	if o.red == nil {
+		return float64(correct) / float64(len(o.labels)), nil
+	}
+	// Every rank calls this at the same records: add the shards' counts.
+	counts := []float64{float64(correct), float64(len(o.labels))}
+	if err := o.red.Sum(counts); err != nil {
+		return 0, fmt.Errorf("adding the ranks' test counts: %w", err)
+	}
+	return counts[0] / counts[1], nil
 }
 
 // start records epoch 0: the test accuracy at the starting weights, at
