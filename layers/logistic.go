@@ -119,9 +119,9 @@ func (op sigmoidOp) Hashcode() uint32 {
 
 func (op sigmoidOp) String() string { return sigmoidPartNames[op.part] }
 
-// DiffWRT: only x (operand 0); σ' is not differentiated with respect to its
-// operand y = σ(x) (σ''s derivative with respect to x already accounts for
-// it).
+// DiffWRT: only x (operand 0). The σ' node is not differentiated with
+// respect to its operand y = σ(x): its derivative with respect to x already
+// accounts for it.
 func (op sigmoidOp) DiffWRT(inputs int) []bool {
 	d := make([]bool, inputs)
 	if inputs > 0 {
