@@ -70,11 +70,11 @@ func Identity() Func { return newFunc("identity", nil, famIdentity, 0, 1, identi
 // BodyFat experiment. It is neither convex nor concave (convex for x < 0,
 // concave for x > 0) and increasing. Values are exact in both tails
 // (σ(−745) = 5e-324 and σ(−800) = 0, not clamped; σ(40) = 1 − 4.2e-18
-// rounds to 1) and the graph's derivative node is σ'(x) = e^{−|x|}·σ(|x|)²,
-// not σ(1−σ), so it does not vanish early (σ'(37) = 8.5e-17, σ'(700) =
-// 9.9e-305). Apply builds three nodes (e^{−|x|}, σ, and on differentiation
-// σ'), so a loss that wants the logit (losses.CrossEntropy) finds it as
-// the σ node's operand. Not in Appendix A.1's list (correctly, since it is
+// rounds to 1) and the graph's derivative node is σ(1−σ) only up to x = 3
+// and e^{−x}·σ² beyond, so it does not vanish early (σ'(37) = 8.5e-17,
+// σ'(700) = 9.9e-305). Apply builds one node σ (and on differentiation σ'
+// from x and σ), so a loss that wants the logit (losses.CrossEntropy)
+// finds it as the σ node's operand. Not in Appendix A.1's list (correctly, since it is
 // not convex).
 func Logistic() Func {
 	return newFunc("logistic", nil, famLogistic, 0, 1, graph.Shape{NonDecreasing: true})
@@ -275,7 +275,7 @@ func (f Func) Apply(x *G.Node) (*G.Node, error) {
 	var y *G.Node
 	var err error
 	if f.op.fam == famLogistic {
-		y, err = logisticNode(x) // e^{−|x|} kept for an exact, cheap σ' (logistic.go)
+		y, err = logisticNode(x) // exact, cheap σ' (logistic.go)
 	} else {
 		y, err = G.ApplyOp(f.op, x)
 	}

@@ -205,8 +205,8 @@ func (op actOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 		return nil, fmt.Errorf("layers: %v has a zero derivative almost everywhere and is not differentiated", op)
 	}
 	if op.fam == famSoftplus && op.order == 0 {
-		// softplus' = σ, built as the three-node logistic so that σ' (the
-		// softplus curvature) reuses σ's exponential.
+		// softplus' = σ, built as the graph's logistic node so that σ' (the
+		// softplus curvature) is its exact derivative node.
 		d, err := logisticNode(inputs[0])
 		if err != nil {
 			return nil, fmt.Errorf("layers: differentiating %v: %w", op, err)
