@@ -25,6 +25,10 @@ var benchShapes = []struct {
 	{"NN_256x10000x784", false, false, 256, 10000, 784},
 	{"NT_256x784x10000", false, true, 256, 784, 10000},
 	{"TN_256x10000x256", true, false, 256, 10000, 256},
+	// examples/fashion's first layer on a batch of 128 (biases folded in):
+	// forward W·[x; 1] and weight gradient δ·[x; 1]ᵀ.
+	{"NN_256x128x785", false, false, 256, 128, 785},
+	{"NT_256x785x128", false, true, 256, 785, 128},
 }
 
 // BenchmarkDgemm times this package's Dgemm against gonum's pure-Go dgemm
