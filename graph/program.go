@@ -232,8 +232,7 @@ func (p *Program) SetWeights(w Weights) error {
 		if len(w[j]) != b.Size() {
 			return p.net.CheckWeights(w) // the shape error
 		}
-		in := p.w[j]
-		c := !p.m.valid[p.m.index[in.node]] || !slices.Equal(in.buf, w[j])
+		c := inputDiffers(p.m, p.w[j], w[j])
 		if c && !allFinite(w[j]) {
 			return fmt.Errorf("graph: block %q: %w", b.Name, ErrNotFinite)
 		}
@@ -242,8 +241,7 @@ func (p *Program) SetWeights(w Weights) error {
 	p.changed = changed
 	for j, c := range changed {
 		if c {
-			copy(p.w[j].buf, w[j])
-			p.m.touched(p.w[j].node)
+			bindInput(p.m, p.w[j], w[j])
 		}
 	}
 	p.wSet = true
@@ -263,16 +261,19 @@ func (p *Program) SetBlock(j int, w []float64) error {
 }
 
 func setInput(m *machine, in *input, src []float64) {
-	same := true
-	for i, v := range src {
-		if in.buf[i] != v {
-			same = false
-			break
-		}
+	if inputDiffers(m, in, src) {
+		bindInput(m, in, src)
 	}
-	if same && m.valid[m.index[in.node]] {
-		return
-	}
+}
+
+// inputDiffers reports whether binding src to in would change anything:
+// in holds other values, or is not valid.
+func inputDiffers(m *machine, in *input, src []float64) bool {
+	return !m.valid[m.index[in.node]] || !slices.Equal(in.buf, src)
+}
+
+// bindInput copies src into in and invalidates what depends on it.
+func bindInput(m *machine, in *input, src []float64) {
 	copy(in.buf, src)
 	m.touched(in.node)
 }

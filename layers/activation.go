@@ -74,8 +74,8 @@ func Identity() Func { return newFunc("identity", nil, famIdentity, 0, 1, identi
 // and e^{−x}·σ² beyond, so it does not vanish early (σ'(37) = 8.5e-17,
 // σ'(700) = 9.9e-305). Apply builds one node σ (and on differentiation σ'
 // from x and σ), so a loss that wants the logit (losses.CrossEntropy)
-// finds it as the σ node's operand. Not in Appendix A.1's list (correctly, since it is
-// not convex).
+// finds it as the σ node's operand. Not in Appendix A.1's list (correctly,
+// since it is not convex).
 func Logistic() Func {
 	return newFunc("logistic", nil, famLogistic, 0, 1, graph.Shape{NonDecreasing: true})
 }

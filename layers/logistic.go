@@ -13,10 +13,11 @@ import (
 
 // The logistic activation is two nodes in the graph, so that its
 // derivative is exact in both tails at the cost of one exponential per
-// element, paid in the forward pass:
+// element in the forward pass (and one more only for x > 3 in the
+// backward pass):
 //
-//	y  = σ(x)          (sigmoidPart partValue; the layer's output), one fused
-//	                   loop: e = e^{−|x|}, then 1/(1+e) or e/(1+e)
+//	y  = σ(x)              (sigmoidPart partValue; the layer's output): one
+//	                       loop of 1/(1+e^{−x}), e^x below −708 (logisticInto)
 //	σ' = σ'(x) from (x, y) (partDeriv; built by y's SymDiff)
 //
 // Computing σ' = y − y² from the output alone, as most frameworks do,
@@ -24,14 +25,14 @@ import (
 // exactly 0 from x ≈ 37 on. For x ≤ 3, σ' = y·(1 − y) has no harmful
 // cancellation: for x < 0, 1 − y ≥ 1/2 is exact to rounding; for
 // 0 ≤ x ≤ 3, the absolute error of y (a few 1e-16) is at most 21 times
-// that relative to σ(−x) = 1 − σ(x) ≥ 1/(1+e^3). Beyond 3 (rare in a trained
-// network, and predicted when it is not), σ' = e^{−x}·y² with a fresh
-// exponential, exact to a few ulps. So the backward loop costs about what
-// y − y² costs, and the relative error of σ' stays below 1e-14 for every x
-// (TestLogisticDerivError, TestTailDerivativesOnGraph). Only x is differentiated (DiffWRT is false
-// for y, a function of x already accounted for): y's derivative node is
-// σ'(x), and σ' differentiates to the order-2 actOp σ''(x) =
-// −σ'(x)·tanh(x/2).
+// that relative to σ(−x) = 1 − σ(x) ≥ 1/(1+e^3). Beyond 3 (rare in a
+// trained network, and predicted when it is not), σ' = e^{−x}·y² with a
+// fresh exponential, exact to a few ulps. So the backward loop costs about
+// what y − y² costs, and the relative error of σ' stays below 1e-14 for
+// every x (TestLogisticDerivError, TestTailDerivativesOnGraph). Only x is
+// differentiated (DiffWRT is false for y, a function of x already
+// accounted for): y's derivative node is σ'(x), and σ' differentiates to
+// the order-2 actOp σ''(x) = −σ'(x)·tanh(x/2).
 
 // sigmoidPart selects which of the logistic's nodes a sigmoidOp computes.
 type sigmoidPart uint8

@@ -200,10 +200,13 @@ func ByName(name string, o Options) (BSUM, error) {
 
 // ParseBlocks reads a block rule name.
 func ParseBlocks(s string) (BlockRule, error) {
-	for _, r := range []BlockRule{Cyclic, ReverseCyclic, Random, GaussSouthwell, Jacobi} {
+	rules := []BlockRule{Cyclic, ReverseCyclic, Random, GaussSouthwell, Jacobi}
+	names := make([]string, len(rules))
+	for i, r := range rules {
 		if strings.EqualFold(s, r.String()) {
 			return r, nil
 		}
+		names[i] = r.String()
 	}
-	return 0, fmt.Errorf("solvers: unknown block rule %s (want cyclic, reverse-cyclic, random, gauss-southwell, jacobi): %w", quote.Quote(s), ErrMethod)
+	return 0, fmt.Errorf("solvers: unknown block rule %s (want %s): %w", quote.Quote(s), strings.Join(names, ", "), ErrMethod)
 }

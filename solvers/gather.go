@@ -33,19 +33,14 @@ func newColumnSource(x []float64, rows, n int) *columnSource {
 // gather writes the columns cols of the matrix to dst as a feature-major
 // rows × len(cols) matrix.
 func (s *columnSource) gather(dst []float64, cols []int) {
-	m := len(cols)
 	if s.t == nil {
-		// Row by row: the reads stay within one row of x (a few pages)
-		// and the writes are sequential; column by column, every read is
-		// on another page.
-		for i := 0; i < s.rows; i++ {
-			row, out := s.x[i*s.n:(i+1)*s.n], dst[i*m:(i+1)*m]
-			for c, src := range cols {
-				out[c] = row[src]
-			}
-		}
+		// Row by row (problem.go's gather): the reads stay within one row
+		// of x (a few pages) and the writes are sequential; column by
+		// column, every read is on another page.
+		gather(dst, s.x, s.rows, s.n, cols)
 		return
 	}
+	m := len(cols)
 	// Eight samples at a time, so the writes fill eight consecutive
 	// values of each of dst's rows.
 	const group = 8

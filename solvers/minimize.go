@@ -791,11 +791,9 @@ func (r *run) direction(ctx context.Context, k int, prog graph.Evaluator, j int)
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return update{}, fmt.Errorf("solvers: %s: objective is %v: %w", where(), f, ErrNotFinite)
 	}
-	gnorm := norm(grad) // finite only if every entry is (else check each: the sum may overflow)
-	if math.IsInf(gnorm, 0) || math.IsNaN(gnorm) {
-		if !graph.Weights([][]float64{grad}).AllFinite() {
-			return update{}, fmt.Errorf("solvers: %s: gradient: %w", where(), ErrNotFinite)
-		}
+	gnorm := norm(grad)
+	if !finiteGivenNorm(grad, gnorm) {
+		return update{}, fmt.Errorf("solvers: %s: gradient: %w", where(), ErrNotFinite)
 	}
 	point := r.w[j]
 	lam := r.l1(j)
@@ -824,8 +822,7 @@ func (r *run) direction(ctx context.Context, k int, prog graph.Evaluator, j int)
 		return update{}, err
 	}
 	// D_j − W_j, the slope ⟨∇_j f, D_j − W_j⟩ and ‖D_j − W_j‖² in one pass;
-	// D_j is finite exactly when the norm is (W_j is), unless the sum
-	// overflows, when each entry is checked.
+	// D_j is finite when D_j − W_j is (W_j is).
 	diff := sc.diff
 	var slope, ss float64
 	for i := range d {
@@ -835,10 +832,8 @@ func (r *run) direction(ctx context.Context, k int, prog graph.Evaluator, j int)
 		ss += e * e
 	}
 	stat := math.Sqrt(ss)
-	if math.IsInf(stat, 0) || math.IsNaN(stat) {
-		if !graph.Weights([][]float64{d}).AllFinite() {
-			return update{}, fmt.Errorf("solvers: %s: direction: %w", where(), ErrNotFinite)
-		}
+	if !finiteGivenNorm(d, stat) {
+		return update{}, fmt.Errorf("solvers: %s: direction: %w", where(), ErrNotFinite)
 	}
 	f0 := f
 	if lam > 0 {
@@ -1005,6 +1000,18 @@ func (r *run) jacobiStep(k int, prog graph.Evaluator, ups []update) error {
 		ups[i].alpha *= t
 	}
 	return nil
+}
+
+// finiteGivenNorm reports whether every entry of x is finite, given a norm
+// already computed whose finiteness implies it (‖x‖₂, or ‖x − w‖₂ for a
+// finite w): a finite norm says so without another pass; an infinite or NaN
+// one may come from overflow of the sum of squares, so then each entry of x
+// is checked.
+func finiteGivenNorm(x []float64, nrm float64) bool {
+	if !math.IsInf(nrm, 0) && !math.IsNaN(nrm) {
+		return true
+	}
+	return graph.Weights([][]float64{x}).AllFinite()
 }
 
 func norm(x []float64) float64 {
